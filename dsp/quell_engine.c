@@ -1,0 +1,319 @@
+/* quell_engine.c — the streaming engine: input hop buffer, per-hop analysis + network +
+ * gain post-processing, overlap-add synthesis, and a latency-aligned dry path for bypass.
+ *
+ * Timing: after every `hop` input samples one frame is analysed from the last `window` samples.
+ * Its synthesis window spans only the frame's last two hops, so it completes the older of those
+ * two hops, which is then played during the next hop. With unity gains the output is the input
+ * delayed by exactly 2 * hop samples: latency = 2 * hop, whatever the host's block sizes. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#include "quell.h"
+#include "quell_analysis.h"
+#include "quell_fpu.h"
+#include "quell_model.h"
+#include "quell_net.h"
+
+/* Inputs beyond +-64 (36 dB over full scale) are clamped: the power of larger floats could
+ * overflow to Inf in the analysis. */
+#define QUELL_INPUT_LIMIT 64.0f
+/* Gain release time constant: gains fall no faster than this, which keeps musical noise and
+ * pumping down; rises are immediate so word onsets pass. */
+#define QUELL_RELEASE_MS 15.0
+/* Control smoothing (attenuation limit, gate floor) and the bypass crossfade. */
+#define QUELL_CONTROL_MS 30.0
+#define QUELL_BYPASS_MS 20.0
+/* Voice gate: opens within one frame, closes over this time constant. */
+#define QUELL_GATE_CLOSE_MS 60.0
+
+struct QuellEngine {
+  const QuellModel *model;
+  QuellAnalysis *analysis;
+  QuellNet *net;
+  int channels;
+  double rate;
+  uint32_t hop, window, bins, nb, latency, fill;
+
+  float *in_frame[QUELL_MAX_CHANNELS]; /* last `window` input samples */
+  float *ola[QUELL_MAX_CHANNELS];      /* overlap-add accumulator, 2 * hop */
+  float *out_hop[QUELL_MAX_CHANNELS];  /* finished output played during this hop */
+  float *dry[QUELL_MAX_CHANNELS];      /* dry delay line, `latency` samples */
+  fftwf_complex *spec[QUELL_MAX_CHANNELS];
+  float *chunk_in;                     /* copy of one chunk of input (any aliasing is safe) */
+  uint32_t dry_pos;
+
+  float *features, *gain_raw, *gain, *bin_gain;
+
+  QuellParams target;
+  float limit_db;       /* smoothed attenuation limit */
+  float gate_floor_db;  /* smoothed gate floor */
+  float gate_gain;      /* current gate gain, linear */
+  uint32_t gate_hold_left;
+  float control_coef, release_coef, gate_close_coef;
+  float wet;            /* bypass crossfade position: 1 = processed, 0 = dry */
+  float wet_step;
+
+  float voice_prob, reduction_db;
+};
+
+void quell_params_default(QuellParams *p)
+{
+  p->atten_limit_db = QUELL_DEFAULT_ATTEN_LIMIT_DB;
+  p->gate_enabled = 0;
+  p->gate_threshold = QUELL_DEFAULT_GATE_THRESHOLD;
+  p->gate_hold_ms = QUELL_DEFAULT_GATE_HOLD_MS;
+  p->gate_floor_db = QUELL_DEFAULT_GATE_FLOOR_DB;
+  p->enabled = 1;
+}
+
+int quell_rate_supported(double rate)
+{
+  return isfinite(rate) && rate >= QUELL_MIN_RATE && rate <= QUELL_MAX_RATE;
+}
+
+static float quell_engine_clampf(float v, float lo, float hi)
+{
+  if (!(v == v)) return lo; /* NaN */
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+static void quell_engine_fail(char *err, size_t err_len, const char *msg, double rate)
+{
+  if (err && err_len) snprintf(err, err_len, msg, rate);
+}
+
+QuellEngine *quell_engine_create(const QuellModel *model, double rate, int channels, char *err,
+                                 size_t err_len)
+{
+  if (!model) {
+    quell_engine_fail(err, err_len, "no model", 0);
+    return NULL;
+  }
+  if (!quell_rate_supported(rate)) {
+    quell_engine_fail(err, err_len,
+                      "unsupported sample rate %.0f Hz (Quell runs natively at 16000..192000 Hz)",
+                      rate);
+    return NULL;
+  }
+  if (channels < 1 || channels > QUELL_MAX_CHANNELS) {
+    quell_engine_fail(err, err_len, "unsupported channel count %.0f", channels);
+    return NULL;
+  }
+  QuellEngine *e = calloc(1, sizeof *e);
+  if (!e) goto oom;
+  e->model = model;
+  e->rate = rate;
+  e->channels = channels;
+  e->analysis = quell_analysis_create(&model->cfg, rate);
+  e->net = quell_net_create(model);
+  if (!e->analysis || !e->net) goto oom;
+  e->hop = e->analysis->hop;
+  e->window = e->analysis->window;
+  e->bins = e->analysis->bins;
+  e->nb = model->cfg.nb_bands;
+  e->latency = 2 * e->hop;
+  for (int c = 0; c < channels; c++) {
+    e->in_frame[c] = calloc(e->window, sizeof(float));
+    e->ola[c] = calloc(2 * e->hop, sizeof(float));
+    e->out_hop[c] = calloc(e->hop, sizeof(float));
+    e->dry[c] = calloc(e->latency, sizeof(float));
+    e->spec[c] = quell_stft_spectrum_alloc(e->analysis->stft);
+    if (!e->in_frame[c] || !e->ola[c] || !e->out_hop[c] || !e->dry[c] || !e->spec[c]) goto oom;
+  }
+  e->chunk_in = calloc((size_t)channels * e->hop, sizeof(float));
+  e->features = calloc(model->cfg.nfeat, sizeof(float));
+  e->gain_raw = calloc(e->nb, sizeof(float));
+  e->gain = calloc(e->nb, sizeof(float));
+  e->bin_gain = calloc(e->bins, sizeof(float));
+  if (!e->chunk_in || !e->features || !e->gain_raw || !e->gain || !e->bin_gain) goto oom;
+
+  const double hop_s = (double)e->hop / rate;
+  e->control_coef = (float)(1.0 - exp(-hop_s / (QUELL_CONTROL_MS * 1e-3)));
+  e->release_coef = (float)exp(-hop_s / (QUELL_RELEASE_MS * 1e-3));
+  e->gate_close_coef = (float)(1.0 - exp(-hop_s / (QUELL_GATE_CLOSE_MS * 1e-3)));
+  e->wet_step = (float)(1.0 / (QUELL_BYPASS_MS * 1e-3 * rate));
+  quell_params_default(&e->target);
+  quell_engine_reset(e);
+  return e;
+oom:
+  quell_engine_fail(err, err_len, "out of memory creating the engine", 0);
+  quell_engine_destroy(e);
+  return NULL;
+}
+
+void quell_engine_destroy(QuellEngine *e)
+{
+  if (!e) return;
+  for (int c = 0; c < QUELL_MAX_CHANNELS; c++) {
+    free(e->in_frame[c]);
+    free(e->ola[c]);
+    free(e->out_hop[c]);
+    free(e->dry[c]);
+    quell_stft_spectrum_free(e->spec[c]);
+  }
+  free(e->chunk_in);
+  free(e->features);
+  free(e->gain_raw);
+  free(e->gain);
+  free(e->bin_gain);
+  quell_net_destroy(e->net);
+  quell_analysis_destroy(e->analysis);
+  free(e);
+}
+
+uint32_t quell_engine_latency(const QuellEngine *e) { return e->latency; }
+
+void quell_engine_reset(QuellEngine *e)
+{
+  for (int c = 0; c < e->channels; c++) {
+    memset(e->in_frame[c], 0, sizeof(float) * e->window);
+    memset(e->ola[c], 0, sizeof(float) * 2 * e->hop);
+    memset(e->out_hop[c], 0, sizeof(float) * e->hop);
+    memset(e->dry[c], 0, sizeof(float) * e->latency);
+  }
+  e->fill = 0;
+  e->dry_pos = 0;
+  quell_net_reset(e->net);
+  quell_features_reset(e->analysis->features);
+  for (uint32_t b = 0; b < e->nb; b++) e->gain[b] = 1.0f;
+  e->limit_db = e->target.atten_limit_db;
+  e->gate_floor_db = e->target.gate_floor_db;
+  e->gate_gain = 1.0f;
+  e->gate_hold_left = 0;
+  e->wet = e->target.enabled ? 1.0f : 0.0f;
+  e->voice_prob = 0.0f;
+  e->reduction_db = 0.0f;
+}
+
+void quell_engine_set_params(QuellEngine *e, const QuellParams *p)
+{
+  e->target.atten_limit_db = quell_engine_clampf(p->atten_limit_db, 0.0f, 100.0f);
+  e->target.gate_enabled = p->gate_enabled != 0;
+  e->target.gate_threshold = quell_engine_clampf(p->gate_threshold, 0.0f, 1.0f);
+  e->target.gate_hold_ms = quell_engine_clampf(p->gate_hold_ms, 0.0f, 2000.0f);
+  e->target.gate_floor_db = quell_engine_clampf(p->gate_floor_db, -80.0f, 0.0f);
+  e->target.enabled = p->enabled != 0;
+}
+
+float quell_engine_voice_probability(const QuellEngine *e) { return e->voice_prob; }
+float quell_engine_reduction_db(const QuellEngine *e) { return e->reduction_db; }
+
+/* Voice gate state machine, once per frame: open at once when voice is likely, keep open for
+ * the hold time after it was last seen, then glide down to the floor. The floor is never
+ * below -80 dB and the glide takes tens of ms, so a late onset is attenuated, never cut. */
+static float quell_engine_gate(QuellEngine *e, float voice_prob)
+{
+  float target = 1.0f;
+  if (e->target.gate_enabled) {
+    if (voice_prob >= e->target.gate_threshold) {
+      e->gate_hold_left = (uint32_t)(e->target.gate_hold_ms * 1e-3 * e->rate / e->hop + 0.5);
+    } else if (e->gate_hold_left > 0) {
+      e->gate_hold_left--;
+    } else {
+      target = powf(10.0f, e->gate_floor_db / 20.0f);
+    }
+  }
+  if (target >= e->gate_gain)
+    e->gate_gain = target;
+  else
+    e->gate_gain += e->gate_close_coef * (target - e->gate_gain);
+  return e->gate_gain;
+}
+
+/* One hop: analyse, estimate gains, post-process, synthesise the next hop of output. */
+static void quell_engine_frame(QuellEngine *e)
+{
+  const uint32_t nb = e->nb;
+  quell_analysis_frame(e->analysis, (const float *const *)e->in_frame, e->channels, e->spec,
+                       e->features);
+  float vp;
+  quell_net_step(e->net, e->features, e->gain_raw, &vp);
+  e->voice_prob = vp;
+
+  e->limit_db += e->control_coef * (e->target.atten_limit_db - e->limit_db);
+  e->gate_floor_db += e->control_coef * (e->target.gate_floor_db - e->gate_floor_db);
+  /* Attenuation limit as a mix with the input (gain floor): 0 dB is exact pass-through; at
+   * the top of the range the limit is off. */
+  const float floor_gain = e->limit_db >= 99.5f ? 0.0f : powf(10.0f, -e->limit_db / 20.0f);
+  const float gate = quell_engine_gate(e, vp);
+  for (uint32_t b = 0; b < nb; b++) {
+    const float g = e->gain_raw[b];
+    const float released = e->release_coef * e->gain[b];
+    /* Fast attack, slow release; the release uses the previous *final* gain's shape. */
+    e->gain[b] = g > released ? g : released;
+  }
+  float final_gain[128];
+  for (uint32_t b = 0; b < nb; b++)
+    final_gain[b] = (floor_gain + (1.0f - floor_gain) * e->gain[b]) * gate;
+  quell_bands_interpolate(e->analysis->bands, final_gain, e->bin_gain);
+
+  /* Reduction meter: energy removed from this frame. */
+  double before = 1e-20, after = 1e-20;
+  for (uint32_t k = 0; k < e->bins; k++) {
+    const float p = e->analysis->power[k];
+    before += p;
+    after += p * e->bin_gain[k] * e->bin_gain[k];
+  }
+  e->reduction_db = (float)(10.0 * log10(before / after));
+
+  for (int c = 0; c < e->channels; c++) {
+    fftwf_complex *s = e->spec[c];
+    for (uint32_t k = 0; k < e->bins; k++) {
+      s[k][0] *= e->bin_gain[k];
+      s[k][1] *= e->bin_gain[k];
+    }
+    float *ola = e->ola[c];
+    quell_stft_synthesize_add(e->analysis->stft, s, ola);
+    memcpy(e->out_hop[c], ola, sizeof(float) * e->hop);
+    memmove(ola, ola + e->hop, sizeof(float) * e->hop);
+    memset(ola + e->hop, 0, sizeof(float) * e->hop);
+    memmove(e->in_frame[c], e->in_frame[c] + e->hop, sizeof(float) * (e->window - e->hop));
+  }
+}
+
+void quell_engine_process(QuellEngine *e, const float *const *in, float *const *out, uint32_t n)
+{
+  const QuellFpuState fpu = quell_fpu_enter();
+  const float wet_target = e->target.enabled ? 1.0f : 0.0f;
+  uint32_t done = 0;
+  while (done < n) {
+    uint32_t k = e->hop - e->fill;
+    if (k > n - done) k = n - done;
+    /* Copy (and sanitise) this chunk of every channel before writing any output. */
+    for (int c = 0; c < e->channels; c++) {
+      float *ci = e->chunk_in + (size_t)c * e->hop;
+      for (uint32_t i = 0; i < k; i++) {
+        const float x = in[c][done + i];
+        ci[i] = isfinite(x) ? quell_engine_clampf(x, -QUELL_INPUT_LIMIT, QUELL_INPUT_LIMIT)
+                            : 0.0f;
+      }
+    }
+    for (uint32_t i = 0; i < k; i++) {
+      /* Per-sample crossfade so bypass is click-free whatever the block size. */
+      if (e->wet != wet_target) {
+        e->wet += e->wet < wet_target ? e->wet_step : -e->wet_step;
+        if ((wet_target == 1.0f && e->wet > 1.0f) || (wet_target == 0.0f && e->wet < 0.0f))
+          e->wet = wet_target;
+      }
+      const float wet = e->wet;
+      for (int c = 0; c < e->channels; c++) {
+        const float x = e->chunk_in[(size_t)c * e->hop + i];
+        const float dry = e->dry[c][e->dry_pos];
+        e->dry[c][e->dry_pos] = x;
+        e->in_frame[c][e->window - e->hop + e->fill + i] = x;
+        const float y = e->out_hop[c][e->fill + i];
+        out[c][done + i] = wet * y + (1.0f - wet) * dry;
+      }
+      if (++e->dry_pos == e->latency) e->dry_pos = 0;
+    }
+    e->fill += k;
+    done += k;
+    if (e->fill == e->hop) {
+      quell_engine_frame(e);
+      e->fill = 0;
+    }
+  }
+  quell_fpu_leave(fpu);
+}

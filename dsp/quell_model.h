@@ -1,0 +1,33 @@
+/* quell_model.h — the in-memory form of a validated weights blob (internal to dsp/). */
+#ifndef QUELL_MODEL_H
+#define QUELL_MODEL_H
+
+#include "quell.h"
+#include "quell_config.h"
+
+#define QUELL_BLOB_MAGIC "QUELLWB"
+#define QUELL_BLOB_VERSION 1u
+#define QUELL_BLOB_HEADER_SIZE 64u
+#define QUELL_BLOB_RECORD_HEADER 48u
+#define QUELL_BLOB_NAME_LEN 32u
+#define QUELL_BLOB_MAX_SIZE (64u << 20)
+#define QUELL_MAX_GRU_LAYERS 4
+
+/* A row-major matrix (or a vector with cols == 1) inside the model's storage. */
+typedef struct {
+  const float *data;
+  uint32_t rows, cols;
+} QuellTensor;
+
+struct QuellModel {
+  QuellConfig cfg;
+  float *storage; /* owns every tensor's data */
+  QuellTensor norm_mean, norm_scale;
+  QuellTensor input_weight, input_bias;
+  QuellTensor gru_weight_ih[QUELL_MAX_GRU_LAYERS], gru_weight_hh[QUELL_MAX_GRU_LAYERS];
+  QuellTensor gru_bias_ih[QUELL_MAX_GRU_LAYERS], gru_bias_hh[QUELL_MAX_GRU_LAYERS];
+  QuellTensor gain_weight, gain_bias;
+  QuellTensor vad_weight, vad_bias;
+};
+
+#endif

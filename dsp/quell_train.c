@@ -1,0 +1,86 @@
+/* quell_train.c — offline analysis for training and tests. It drives the very functions the
+ * engine uses per hop (quell_analysis_frame), so features cannot drift between training and
+ * the plugin. */
+#include "quell_train.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "quell_analysis.h"
+#include "quell_model.h"
+#include "quell_net.h"
+
+long quell_train_frame_count(const QuellConfig *cfg, double rate, long n)
+{
+  if (quell_config_validate(cfg, NULL, 0) != 0 || !quell_rate_supported(rate) || n < 0) return -1;
+  return n / (long)quell_config_hop_samples(cfg, rate);
+}
+
+long quell_train_analyze(const QuellConfig *cfg, double rate, const float *noisy,
+                         const float *clean, long n, float *features, float *noisy_energy,
+                         float *clean_energy, long max_frames)
+{
+  const long frames = quell_train_frame_count(cfg, rate, n);
+  if (frames < 0 || !noisy || frames > max_frames) return -1;
+  QuellAnalysis *a = quell_analysis_create(cfg, rate);
+  const uint32_t nf = cfg->nfeat, nb = cfg->nb_bands;
+  float *frame = a ? calloc(a->window, sizeof(float)) : NULL;
+  float *clean_frame = a ? calloc(a->window, sizeof(float)) : NULL;
+  float *feat = calloc(nf, sizeof(float));
+  fftwf_complex *spec = a ? quell_stft_spectrum_alloc(a->stft) : NULL;
+  long ret = -1;
+  if (!a || !frame || !clean_frame || !feat || !spec) goto done;
+
+  const long hop = a->hop, win = a->window;
+  for (long t = 0; t < frames; t++) {
+    /* Frame t ends at sample (t+1)*hop; samples before the start are zeros, as in the engine. */
+    const long end = (t + 1) * hop;
+    for (long i = 0; i < win; i++) {
+      const long src = end - win + i;
+      frame[i] = src >= 0 ? noisy[src] : 0.0f;
+      if (clean) clean_frame[i] = src >= 0 ? clean[src] : 0.0f;
+    }
+    const float *frames_ptr[1] = {frame};
+    fftwf_complex *specs[1] = {spec};
+    quell_analysis_frame(a, frames_ptr, 1, specs, feat);
+    if (features) memcpy(features + (size_t)t * nf, feat, sizeof(float) * nf);
+    if (noisy_energy) memcpy(noisy_energy + (size_t)t * nb, a->energy, sizeof(float) * nb);
+    if (clean && clean_energy)
+      quell_analysis_energy(a, clean_frame, spec, clean_energy + (size_t)t * nb);
+  }
+  ret = frames;
+done:
+  quell_stft_spectrum_free(spec);
+  free(feat);
+  free(frame);
+  free(clean_frame);
+  quell_analysis_destroy(a);
+  return ret;
+}
+
+int quell_train_band_centres(const QuellConfig *cfg, float *centres_hz)
+{
+  if (quell_config_validate(cfg, NULL, 0) != 0) return -1;
+  double c[128];
+  if (quell_bands_centres(cfg, c) != 0) return -1;
+  for (uint32_t b = 0; b < cfg->nb_bands; b++) centres_hz[b] = (float)c[b];
+  return 0;
+}
+
+int quell_train_run_net(const QuellModel *model, const float *features, long frames,
+                        float *gains, float *voice_prob)
+{
+  if (!model || !features || frames < 0) return -1;
+  QuellNet *net = quell_net_create(model);
+  if (!net) return -1;
+  const uint32_t nf = model->cfg.nfeat, nb = model->cfg.nb_bands;
+  for (long t = 0; t < frames; t++) {
+    float vp;
+    quell_net_step(net, features + (size_t)t * nf, gains ? gains + (size_t)t * nb : NULL, &vp);
+    if (voice_prob) voice_prob[t] = vp;
+  }
+  quell_net_destroy(net);
+  return 0;
+}
+
+void quell_train_model_config(const QuellModel *model, QuellConfig *cfg) { *cfg = model->cfg; }

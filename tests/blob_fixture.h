@@ -1,0 +1,21 @@
+/* blob_fixture.h — writes valid (random-weight) weights blobs for tests, per model/FORMAT.md.
+ * Tests never depend on the trained model: they make their own fixtures with this. */
+#ifndef QUELL_BLOB_FIXTURE_H
+#define QUELL_BLOB_FIXTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../dsp/quell_config.h"
+
+/* Builds a blob for cfg with weights drawn from a fixed-seed generator (scaled so the network
+ * behaves: gains vary, nothing saturates). Returns a malloc'ed buffer and its size, or NULL. */
+unsigned char *quell_fixture_blob(const QuellConfig *cfg, uint32_t seed, size_t *size);
+
+/* Recomputes the trailing CRC after a test has edited the bytes on purpose. */
+void quell_fixture_blob_fix_crc(unsigned char *blob, size_t size);
+
+/* Writes buffer to path; 0 on success. */
+int quell_fixture_write(const char *path, const unsigned char *data, size_t size);
+
+#endif
