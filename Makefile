@@ -25,21 +25,46 @@ Q_CFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter 
 Q_LDFLAGS = $(SAN_FLAGS)
 
 # pkg-config probes: stop early with a clear message rather than failing deep in a compile.
+# `make deps` must work on a machine that has none of them yet, so it skips the probes.
+QUELL_ONLY_DEPS := $(if $(MAKECMDGOALS),$(if $(filter-out deps deps-train,$(MAKECMDGOALS)),,1),)
 define quell_pkg
-$(if $(shell pkg-config --exists $(1) && echo ok),,$(error missing pkg-config package '$(1)': run the set-up command in README.md))
+$(if $(QUELL_ONLY_DEPS),,$(if $(shell pkg-config --exists $(1) && echo ok),,$(error missing pkg-config package '$(1)': run the set-up command in README.md)))
 endef
 PKG_DSP  = fftw3f openblas
 $(foreach p,$(PKG_DSP),$(call quell_pkg,$(p)))
 DSP_CFLAGS = $(shell pkg-config --cflags fftw3f openblas)
 DSP_LIBS   = $(shell pkg-config --libs fftw3f openblas) -lfftw3f_threads -lpthread -lm
 
-.PHONY: all check install uninstall clean bench eval train fuzz asan-check host-check
+.PHONY: all check install uninstall clean bench eval train fuzz asan-check host-check deps deps-train
 all:
+
+# Debian packages. `make deps` (as root) is what build + tests need (CI runs it); `deps-train`
+# adds the training and evaluation stack. README.md's set-up command runs both.
+DEBIAN_DEPS = build-essential pkg-config clang libclang-rt-14-dev valgrind \
+  lv2-dev liblilv-dev lilv-utils ladspa-sdk jackd2 libjack-jackd2-dev jalv \
+  libopenblas-dev libfftw3-dev libsndfile1-dev libspeexdsp-dev sox
+DEBIAN_TRAIN_DEPS = python3-torch python3-numpy python3-scipy python3-soundfile python3-matplotlib \
+  nodejs npm
+
+deps:
+	@missing=$$(for p in $(DEBIAN_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "all build/test dependencies present"; fi
+
+deps-train:
+	@missing=$$(for p in $(DEBIAN_TRAIN_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "all training dependencies present"; fi
 
 CHECK_PROGS   :=   # test executables, each exits 0 pass, 77 skip, else fail
 CHECK_SCRIPTS :=   # test scripts, same convention
 CHECK_DEPS    :=   # everything the tests need built first
 
+ifeq ($(QUELL_ONLY_DEPS),)
 include dsp/dsp.mk
 include plugin/plugin.mk
 include tests/tests.mk
@@ -48,6 +73,7 @@ include tests/tests.mk
 -include model/model.mk
 -include model/eval.mk
 -include tests/reliability.mk
+endif
 
 check: all $(CHECK_PROGS) $(CHECK_DEPS)
 	@BUILD=$(BUILD) sh tests/run-tests.sh $(CHECK_PROGS) $(CHECK_SCRIPTS)
