@@ -1,0 +1,146 @@
+# plugin/ — the LV2 and LADSPA adapters, the generated TTL, the bundle, install, and the
+# plugin-level tests (they host the built .so files exactly as a host would).
+#
+#   make                   build/quell.lv2/{quell.so,manifest.ttl,quell.ttl[,quell.qwb]}
+#                          build/ladspa/{quell_ladspa.so[,quell.qwb]}
+#   make fixture-bundle    build/test-lv2/quell.lv2/ and build/test-ladspa/ with a fixture blob
+#   make install           $(DESTDIR)$(LV2DIR)/quell.lv2/ and $(DESTDIR)$(LADSPADIR)/
+
+$(foreach p,lv2 lilv-0,$(call quell_pkg,$(p)))
+ifneq ($(shell printf '\043include <ladspa.h>\n' | $(CC) -E - >/dev/null 2>&1 && echo ok),ok)
+$(error missing ladspa.h (Debian package ladspa-sdk): run the set-up command in README.md)
+endif
+
+LV2_CFLAGS  = $(shell pkg-config --cflags lv2)
+LILV_CFLAGS = $(shell pkg-config --cflags lilv-0)
+LILV_LIBS   = $(shell pkg-config --libs lilv-0)
+
+PLUGIN_BUNDLE  := $(BUILD)/quell.lv2
+PLUGIN_LADSPA  := $(BUILD)/ladspa
+PLUGIN_TTLGEN  := $(BUILD)/plugin/quell_ttlgen
+PLUGIN_HDRS    := plugin/quell_glue.h plugin/quell_ports.h dsp/quell.h
+# Only the descriptor functions are exported (plugin/exports.map); --no-undefined makes a missing
+# engine symbol a link error here rather than a dlopen failure inside somebody's host.
+PLUGIN_LDFLAGS  = -shared -Wl,--version-script=plugin/exports.map -Wl,--no-undefined \
+                  -Wl,-z,relro -Wl,-z,now
+
+# The shipped weights go into the bundle when they exist (tests use fixture bundles instead).
+PLUGIN_BLOB := $(wildcard $(QUELL_BLOB))
+
+$(BUILD)/plugin/%.o: plugin/%.c $(PLUGIN_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(Q_CFLAGS) $(LV2_CFLAGS) -c $< -o $@
+
+$(PLUGIN_BUNDLE)/quell.so: $(BUILD)/plugin/lv2.o $(BUILD)/plugin/quell_glue.o $(DSP_LIB) plugin/exports.map
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_LDFLAGS) $(Q_LDFLAGS) -o $@ $(BUILD)/plugin/lv2.o $(BUILD)/plugin/quell_glue.o \
+	  $(DSP_LIB) $(DSP_LIBS)
+
+$(PLUGIN_LADSPA)/quell_ladspa.so: $(BUILD)/plugin/ladspa.o $(BUILD)/plugin/quell_glue.o $(DSP_LIB) plugin/exports.map
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_LDFLAGS) $(Q_LDFLAGS) -o $@ $(BUILD)/plugin/ladspa.o $(BUILD)/plugin/quell_glue.o \
+	  $(DSP_LIB) $(DSP_LIBS) -ldl -lpthread
+
+# TTL is generated from plugin/quell_ports.h by a build-time tool (no hand-written port lists).
+$(PLUGIN_TTLGEN): plugin/quell_ttlgen.c plugin/quell_ports.h dsp/quell.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(Q_CFLAGS) -o $@ $<
+
+$(PLUGIN_BUNDLE)/manifest.ttl: $(PLUGIN_TTLGEN)
+	@mkdir -p $(@D)
+	$(PLUGIN_TTLGEN) manifest quell.so > $@.tmp && mv $@.tmp $@
+
+$(PLUGIN_BUNDLE)/quell.ttl: $(PLUGIN_TTLGEN)
+	@mkdir -p $(@D)
+	$(PLUGIN_TTLGEN) plugin > $@.tmp && mv $@.tmp $@
+
+$(PLUGIN_BUNDLE)/quell.qwb $(PLUGIN_LADSPA)/quell.qwb: $(PLUGIN_BLOB)
+	@mkdir -p $(@D)
+	cp $< $@
+
+PLUGIN_BUNDLE_FILES := $(PLUGIN_BUNDLE)/quell.so $(PLUGIN_BUNDLE)/manifest.ttl $(PLUGIN_BUNDLE)/quell.ttl
+PLUGIN_LADSPA_FILES := $(PLUGIN_LADSPA)/quell_ladspa.so
+ifneq ($(PLUGIN_BLOB),)
+PLUGIN_BUNDLE_FILES += $(PLUGIN_BUNDLE)/quell.qwb
+PLUGIN_LADSPA_FILES += $(PLUGIN_LADSPA)/quell.qwb
+endif
+
+all: $(PLUGIN_BUNDLE_FILES) $(PLUGIN_LADSPA_FILES)
+
+# --- fixture bundles: the same binaries and TTL with random-weight fixture blobs -------------
+FIXTURE_LV2    := $(BUILD)/test-lv2/quell.lv2
+FIXTURE_LADSPA := $(BUILD)/test-ladspa
+FIXTURE_BLOB_TOOL := $(BUILD)/tests/quell-fixture-blob
+
+$(FIXTURE_LV2)/%: $(PLUGIN_BUNDLE)/%
+	@mkdir -p $(@D)
+	cp $< $@
+$(FIXTURE_LADSPA)/quell_ladspa.so: $(PLUGIN_LADSPA)/quell_ladspa.so
+	@mkdir -p $(@D)
+	cp $< $@
+$(FIXTURE_LV2)/quell.qwb $(FIXTURE_LADSPA)/quell.qwb: $(FIXTURE_BLOB_TOOL)
+	@mkdir -p $(@D)
+	$(FIXTURE_BLOB_TOOL) $@
+
+.PHONY: fixture-bundle
+fixture-bundle: $(FIXTURE_LV2)/quell.so $(FIXTURE_LV2)/manifest.ttl $(FIXTURE_LV2)/quell.ttl \
+                $(FIXTURE_LV2)/quell.qwb $(FIXTURE_LADSPA)/quell_ladspa.so $(FIXTURE_LADSPA)/quell.qwb
+
+# --- install -----------------------------------------------------------------------------------
+# $(1) = root to install under (DESTDIR). The LADSPA weights sit beside the .so (found by dladdr).
+define quell_plugin_install
+	install -d '$(1)$(LV2DIR)/quell.lv2' '$(1)$(LADSPADIR)'
+	install -m 755 $(PLUGIN_BUNDLE)/quell.so '$(1)$(LV2DIR)/quell.lv2/'
+	install -m 644 $(PLUGIN_BUNDLE)/manifest.ttl $(PLUGIN_BUNDLE)/quell.ttl '$(1)$(LV2DIR)/quell.lv2/'
+	$(if $(PLUGIN_BLOB),install -m 644 $(PLUGIN_BLOB) '$(1)$(LV2DIR)/quell.lv2/quell.qwb')
+	install -m 755 $(PLUGIN_LADSPA)/quell_ladspa.so '$(1)$(LADSPADIR)/'
+	$(if $(PLUGIN_BLOB),install -m 644 $(PLUGIN_BLOB) '$(1)$(LADSPADIR)/quell.qwb')
+endef
+
+.PHONY: plugin-install plugin-uninstall
+install: plugin-install
+uninstall: plugin-uninstall
+plugin-install: $(PLUGIN_BUNDLE_FILES) $(PLUGIN_LADSPA_FILES)
+	$(call quell_plugin_install,$(DESTDIR))
+
+plugin-uninstall:
+	rm -f '$(DESTDIR)$(LV2DIR)/quell.lv2/quell.so' '$(DESTDIR)$(LV2DIR)/quell.lv2/manifest.ttl' \
+	  '$(DESTDIR)$(LV2DIR)/quell.lv2/quell.ttl' '$(DESTDIR)$(LV2DIR)/quell.lv2/quell.qwb' \
+	  '$(DESTDIR)$(LADSPADIR)/quell_ladspa.so' '$(DESTDIR)$(LADSPADIR)/quell.qwb'
+	-rmdir '$(DESTDIR)$(LV2DIR)/quell.lv2' 2>/dev/null
+
+# A staged install (DESTDIR=build/test-install, PREFIX=/usr) that the lv2apply test runs through,
+# so the install layout itself is tested. Weights come from QUELL_MODEL in that test.
+PLUGIN_TEST_INSTALL := $(BUILD)/test-install
+$(PLUGIN_TEST_INSTALL)/.stamp: $(PLUGIN_BUNDLE_FILES) $(PLUGIN_LADSPA_FILES) plugin/plugin.mk
+	rm -rf $(PLUGIN_TEST_INSTALL)
+	$(MAKE) --no-print-directory plugin-install DESTDIR=$(abspath $(PLUGIN_TEST_INSTALL)) \
+	  PREFIX=/usr LV2DIR=/usr/lib/lv2 LADSPADIR=/usr/lib/ladspa
+	touch $@
+
+# --- tests ---------------------------------------------------------------------------------
+PLUGIN_TEST_CFLAGS = $(CFLAGS) $(Q_CFLAGS) $(LV2_CFLAGS) $(LILV_CFLAGS) -DQUELL_TEST_BUILD='"$(BUILD)"'
+PLUGIN_LV2_TESTS := test_lv2_latency test_lv2_controls test_lv2_instantiate_failures
+PLUGIN_TESTS     := $(PLUGIN_LV2_TESTS) test_ladspa_plugin test_realtime
+
+$(PLUGIN_LV2_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: tests/%.c tests/test_lv2_host.c tests/test_lv2_host.h $(PLUGIN_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_TEST_CFLAGS) -o $@ $< tests/test_lv2_host.c $(Q_LDFLAGS) $(LILV_LIBS) -lm
+
+$(BUILD)/tests/test_ladspa_plugin: tests/test_ladspa_plugin.c tests/test_lv2_host.c tests/test_lv2_host.h $(PLUGIN_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_TEST_CFLAGS) -o $@ $< tests/test_lv2_host.c $(Q_LDFLAGS) $(LILV_LIBS) -ldl -lm
+
+$(BUILD)/tests/test_realtime: tests/test_realtime.c tests/test_lv2_host.c tests/test_lv2_host.h $(PLUGIN_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_TEST_CFLAGS) -o $@ $< tests/test_lv2_host.c $(Q_LDFLAGS) $(LILV_LIBS) -ldl -lpthread -lm
+
+# The interposer is preloaded by test_realtime itself (it re-executes with LD_PRELOAD); built
+# without sanitizers, whose own allocator would shadow it.
+$(BUILD)/tests/rt_interposer.so: tests/rt_interposer.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -fPIC -shared -o $@ $< -ldl -lpthread
+
+CHECK_PROGS   += $(PLUGIN_TESTS:%=$(BUILD)/tests/%)
+CHECK_SCRIPTS += tests/test_lv2_validate.sh tests/test_lv2apply.sh
+CHECK_DEPS    += fixture-bundle $(BUILD)/tests/rt_interposer.so $(PLUGIN_TEST_INSTALL)/.stamp
