@@ -1,0 +1,181 @@
+/* quell_presetgen.c — expands presets/presets.def into the LV2 preset bundle.
+ *
+ *   quell-presetgen OUTDIR     writes OUTDIR/manifest.ttl and OUTDIR/presets.ttl
+ *   quell-presetgen --table    prints "variant<TAB>id<TAB>symbol<TAB>value" lines (for tests)
+ *
+ * Every preset is written once per plugin variant (mono, stereo), since lv2:appliesTo names one
+ * plugin and the port symbols differ only in the audio ports, which presets never touch. Values
+ * are checked against the port table (plugin/quell_ports.h) before anything is written, so a
+ * preset can never carry a control the plugin lacks or a value outside its TTL range. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../plugin/quell_ports.h"
+#include "presets.def"
+
+#define QUELL_PRESETGEN_URI_PREFIX QUELL_URI_BASE "/presets/"
+
+typedef struct {
+  const char *symbol;
+  int is_input;
+  float min, max;
+  int toggle;
+} QuellPresetgenPort;
+
+/* The control ports, expanded from the one port table. */
+static const QuellPresetgenPort quell_presetgen_ports[] = {
+#define IN 1
+#define OUT 0
+#define QUELL_PRESETGEN_PORT(id, sym, name, dir, def, mn, mx, unit, kind)                          \
+  {sym, dir, mn, mx, QUELL_PRESETGEN_KIND_##kind},
+#define QUELL_PRESETGEN_KIND_PLAIN 0
+#define QUELL_PRESETGEN_KIND_TOGGLE 1
+#define QUELL_PRESETGEN_KIND_ENABLED 1
+#define QUELL_PRESETGEN_KIND_LATENCY 0
+    QUELL_CONTROL_PORTS(QUELL_PRESETGEN_PORT)
+#undef IN
+#undef OUT
+};
+
+static const char *const quell_presetgen_columns[] = {QUELL_PRESET_COLUMNS};
+#define QUELL_PRESETGEN_NCOL (sizeof quell_presetgen_columns / sizeof quell_presetgen_columns[0])
+
+typedef struct {
+  const char *id, *label, *comment;
+  float values[QUELL_PRESETGEN_NCOL];
+} QuellPresetgenPreset;
+
+static const QuellPresetgenPreset quell_presetgen_presets[] = {
+#define QUELL_PRESETGEN_ROW(id, label, comment, ...) {id, label, comment, {__VA_ARGS__}},
+    QUELL_PRESETS(QUELL_PRESETGEN_ROW)};
+#define QUELL_PRESETGEN_NPRESETS (sizeof quell_presetgen_presets / sizeof quell_presetgen_presets[0])
+
+static const struct {
+  const char *name, *plugin_uri;
+} quell_presetgen_variants[] = {{"mono", QUELL_URI_MONO}, {"stereo", QUELL_URI_STEREO}};
+
+static const QuellPresetgenPort *quell_presetgen_port(const char *symbol) {
+  for (size_t i = 0; i < sizeof quell_presetgen_ports / sizeof quell_presetgen_ports[0]; i++)
+    if (!strcmp(quell_presetgen_ports[i].symbol, symbol)) return &quell_presetgen_ports[i];
+  return NULL;
+}
+
+/* Checks the whole table; prints every problem. Returns the number of problems. */
+static int quell_presetgen_check(void) {
+  int bad = 0;
+  for (size_t c = 0; c < QUELL_PRESETGEN_NCOL; c++) {
+    const QuellPresetgenPort *p = quell_presetgen_port(quell_presetgen_columns[c]);
+    if (!p || !p->is_input) {
+      fprintf(stderr, "presets.def: column '%s' is not a control input in quell_ports.h\n",
+              quell_presetgen_columns[c]);
+      bad++;
+    }
+  }
+  for (size_t i = 0; i < QUELL_PRESETGEN_NPRESETS; i++) {
+    const QuellPresetgenPreset *pr = &quell_presetgen_presets[i];
+    for (const char *s = pr->id; *s; s++)
+      if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-')) {
+        fprintf(stderr, "presets.def: id '%s' must be lower-case letters, digits and '-'\n", pr->id);
+        bad++;
+        break;
+      }
+    for (size_t j = 0; j < i; j++)
+      if (!strcmp(quell_presetgen_presets[j].id, pr->id)) {
+        fprintf(stderr, "presets.def: id '%s' appears twice\n", pr->id);
+        bad++;
+      }
+    for (size_t c = 0; c < QUELL_PRESETGEN_NCOL; c++) {
+      const QuellPresetgenPort *p = quell_presetgen_port(quell_presetgen_columns[c]);
+      const float v = pr->values[c];
+      if (p && (!isfinite(v) || v < p->min || v > p->max || (p->toggle && v != 0 && v != 1))) {
+        fprintf(stderr, "presets.def: %s: %s=%g outside %g..%g%s\n", pr->id, p->symbol, v, p->min,
+                p->max, p->toggle ? " (toggle: 0 or 1)" : "");
+        bad++;
+      }
+    }
+  }
+  return bad;
+}
+
+/* A Turtle string literal; the table holds plain text, so only quotes and backslashes matter. */
+static void quell_presetgen_literal(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') fputc('\\', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+static const char quell_presetgen_prefixes[] =
+    "@prefix lv2: <http://lv2plug.in/ns/lv2core#> .\n"
+    "@prefix pset: <http://lv2plug.in/ns/ext/presets#> .\n"
+    "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n\n";
+
+static int quell_presetgen_write(const char *dir) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/manifest.ttl", dir);
+  FILE *m = fopen(path, "w");
+  if (!m) {
+    perror(path);
+    return 1;
+  }
+  snprintf(path, sizeof path, "%s/presets.ttl", dir);
+  FILE *p = fopen(path, "w");
+  if (!p) {
+    perror(path);
+    fclose(m);
+    return 1;
+  }
+  fputs("# Generated by quell-presetgen from presets/presets.def; do not edit.\n", m);
+  fputs("# Generated by quell-presetgen from presets/presets.def; do not edit.\n", p);
+  fputs(quell_presetgen_prefixes, m);
+  fputs(quell_presetgen_prefixes, p);
+  for (size_t v = 0; v < sizeof quell_presetgen_variants / sizeof quell_presetgen_variants[0]; v++) {
+    for (size_t i = 0; i < QUELL_PRESETGEN_NPRESETS; i++) {
+      const QuellPresetgenPreset *pr = &quell_presetgen_presets[i];
+      const char *variant = quell_presetgen_variants[v].name;
+      const char *plugin = quell_presetgen_variants[v].plugin_uri;
+      fprintf(m, "<" QUELL_PRESETGEN_URI_PREFIX "%s#%s>\n    a pset:Preset ;\n", variant, pr->id);
+      fprintf(m, "    lv2:appliesTo <%s> ;\n    rdfs:seeAlso <presets.ttl> .\n\n", plugin);
+      fprintf(p, "<" QUELL_PRESETGEN_URI_PREFIX "%s#%s>\n    a pset:Preset ;\n", variant, pr->id);
+      fprintf(p, "    lv2:appliesTo <%s> ;\n    rdfs:label ", plugin);
+      quell_presetgen_literal(p, pr->label);
+      fputs(" ;\n    rdfs:comment ", p);
+      quell_presetgen_literal(p, pr->comment);
+      fputs(" ;\n    lv2:port ", p);
+      for (size_t c = 0; c < QUELL_PRESETGEN_NCOL; c++)
+        /* %.6f keeps it a plain xsd:decimal, which lilv reads back as a float. */
+        fprintf(p, "%s[\n        lv2:symbol \"%s\" ;\n        pset:value %.6f\n    ]",
+                c ? " , " : "", quell_presetgen_columns[c], (double)pr->values[c]);
+      fputs(" .\n\n", p);
+    }
+  }
+  const int bad = ferror(m) | ferror(p);
+  const int closed = fclose(m) | fclose(p);
+  if (bad || closed) {
+    fprintf(stderr, "quell-presetgen: write error in %s\n", dir);
+    return 1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: quell-presetgen OUTDIR | --table\n");
+    return 2;
+  }
+  if (quell_presetgen_check()) return 1;
+  if (!strcmp(argv[1], "--table")) {
+    for (size_t v = 0; v < sizeof quell_presetgen_variants / sizeof quell_presetgen_variants[0]; v++)
+      for (size_t i = 0; i < QUELL_PRESETGEN_NPRESETS; i++)
+        for (size_t c = 0; c < QUELL_PRESETGEN_NCOL; c++)
+          printf("%s\t%s\t%s\t%g\n", quell_presetgen_variants[v].name,
+                 quell_presetgen_presets[i].id, quell_presetgen_columns[c],
+                 (double)quell_presetgen_presets[i].values[c]);
+    return 0;
+  }
+  return quell_presetgen_write(argv[1]);
+}

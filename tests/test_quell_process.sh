@@ -1,0 +1,133 @@
+#!/bin/sh
+# quell-process on generated files through the fixture bundle: exact round trips with
+# atten_limit=0 (pass-through: output == input to 1e-5, same length, so the latency compensation is
+# exact), mono/stereo/3-channel/odd rates/formats, alignment with the model active, and every
+# error path with its exit code.
+. "$(dirname "$0")/test_host_lib.sh"
+
+[ -x "$QP" ] || fail "$QP not built"
+[ -x "$CMP" ] || fail "$CMP not built"
+command -v sox >/dev/null || fail "sox not installed (Debian package sox)"
+
+cmp_files() { "$CMP" "$@" || fail "quell-wavcmp $*"; }
+
+# roundtrip NAME MAXDIFF quell-process-options...: IN is $T/NAME.*, OUT is $T/NAME.out.wav
+check_exact() {
+  in=$1 out=$2 tol=$3
+  r=$(cmp_files "$in" "$out")
+  echo "   $(basename "$in") -> $(basename "$out"): $r"
+  [ "$(value frames_a "$r")" = "$(value frames_b "$r")" ] || fail "$out: length differs from $in"
+  [ "$(value channels_a "$r")" = "$(value channels_b "$r")" ] || fail "$out: channel count differs"
+  [ "$(value rate_a "$r")" = "$(value rate_b "$r")" ] || fail "$out: rate differs"
+  le "$(value maxdiff "$r")" "$tol" || fail "$out: max difference $(value maxdiff "$r") > $tol"
+}
+
+note "mono 48 kHz float, atten_limit=0: output == input"
+sox -R -n -r 48000 -c 1 -e floating-point -b 32 "$T/m48.wav" synth 1.37 pinknoise gain -10 ||
+  fail "sox"
+"$QP" --set atten_limit=0 "$T/m48.wav" "$T/m48.out.wav" 2>"$T/stderr" || fail "quell-process exit $?"
+check_exact "$T/m48.wav" "$T/m48.out.wav" 0.00001
+[ -s "$T/stderr" ] && fail "stderr not quiet when not a TTY: $(cat "$T/stderr")"
+
+note "stereo 44.1 kHz 24-bit, different channels, atten_limit=0 (channels must not swap)"
+sox -R -n -r 44100 -c 2 -b 24 "$T/s44.wav" synth 0.9 sine 440 sine 1250 gain -6 || fail "sox"
+"$QP" --set atten_limit=0 "$T/s44.wav" "$T/s44.out.wav" || fail "quell-process exit $?"
+check_exact "$T/s44.wav" "$T/s44.out.wav" 0.00001
+sox "$T/s44.wav" "$T/s44.swap.wav" remix 2 1
+r=$(cmp_files "$T/s44.swap.wav" "$T/s44.out.wav")
+le 0.1 "$(value maxdiff "$r")" || fail "stereo output looks channel-swapped"
+
+note "3 channels at 96 kHz: a stereo pair + a mono instance, atten_limit=0"
+sox -R -n -r 96000 -c 3 -e floating-point -b 32 "$T/c3.wav" synth 0.5 sine 300 sine 500 whitenoise gain -8 \
+  || fail "sox"
+"$QP" -v --set atten_limit=0 "$T/c3.wav" "$T/c3.out.wav" 2>"$T/stderr" || fail "quell-process exit $?"
+grep -q "2 instance(s)" "$T/stderr" || fail "3 channels should use 2 instances: $(cat "$T/stderr")"
+grep -q "linked within pairs" "$T/stderr" || fail "no note that gains are linked within pairs only"
+check_exact "$T/c3.wav" "$T/c3.out.wav" 0.00001
+
+note "forced --stereo on a mono file, 16 kHz; 192 kHz mono"
+sox -R -n -r 16000 -c 1 -e floating-point -b 32 "$T/m16.wav" synth 0.7 whitenoise gain -12 || fail "sox"
+"$QP" --stereo --set atten_limit=0 "$T/m16.wav" "$T/m16.out.wav" || fail "quell-process exit $?"
+check_exact "$T/m16.wav" "$T/m16.out.wav" 0.00001
+sox -R -n -r 192000 -c 1 -e floating-point -b 32 "$T/m192.wav" synth 0.3 whitenoise gain -12 || fail "sox"
+"$QP" --set atten_limit=0 "$T/m192.wav" "$T/m192.out.wav" || fail "quell-process exit $?"
+check_exact "$T/m192.wav" "$T/m192.out.wav" 0.00001
+
+note "shorter than the latency (100 frames) and empty input"
+sox -R -n -r 48000 -c 1 -e floating-point -b 32 "$T/tiny.wav" synth 100s whitenoise gain -6 || fail "sox"
+"$QP" --set atten_limit=0 "$T/tiny.wav" "$T/tiny.out.wav" || fail "quell-process exit $?"
+check_exact "$T/tiny.wav" "$T/tiny.out.wav" 0.00001
+sox -n -r 48000 -c 1 -e floating-point -b 32 "$T/empty.wav" trim 0 0 || fail "sox"
+"$QP" "$T/empty.wav" "$T/empty.out.wav" || fail "quell-process on an empty file exit $?"
+[ "$(soxi -s "$T/empty.out.wav" 2>/dev/null)" = 0 ] || fail "empty input gave a non-empty output"
+
+note "format from the extension: WAV -> FLAC (16-bit) keeps length and content"
+sox -R -n -r 48000 -c 1 -b 16 "$T/p16.wav" synth 0.8 sine 200-3000 gain -3 || fail "sox"
+"$QP" --set atten_limit=0 "$T/p16.wav" "$T/p16.out.flac" || fail "quell-process exit $?"
+soxi "$T/p16.out.flac" | grep -q FLAC || fail "output is not FLAC"
+check_exact "$T/p16.wav" "$T/p16.out.flac" 0.0000306 # one 16-bit step (1/32768)
+
+note "default settings (model active): same length, aligned (best lag 0), not a copy"
+sox -R -n -r 48000 -c 1 -e floating-point -b 32 "$T/d48.wav" synth 2 sine 150-4000 gain -6 ||
+  fail "sox"
+"$QP" "$T/d48.wav" "$T/d48.out.wav" || fail "quell-process exit $?"
+r=$(cmp_files "$T/d48.wav" "$T/d48.out.wav" 2000)
+echo "   default: $r"
+[ "$(value frames_a "$r")" = "$(value frames_b "$r")" ] || fail "length differs"
+[ "$(value bestlag "$r")" = 0 ] || fail "output not aligned with input: best lag $(value bestlag "$r")"
+le 0.00001 "$(value maxdiff "$r")" || fail "default settings left the signal bit-identical"
+
+note "presets and --set change what runs"
+"$QP" --preset broadcast --set atten_limit=0 "$T/m48.wav" "$T/m48.p.wav" || fail "exit $?"
+check_exact "$T/m48.wav" "$T/m48.p.wav" 0.00001 # --set applies after the preset
+
+note "progress bar only on a terminal"
+if command -v script >/dev/null; then
+  script -qec "'$QP' '$T/d48.wav' '$T/tty.out.wav'" /dev/null >"$T/tty.txt" 2>&1 ||
+    fail "quell-process under a pty failed"
+  grep -q '100%' "$T/tty.txt" || fail "no progress bar on a TTY: $(cat "$T/tty.txt")"
+else
+  note "(util-linux script missing: TTY case not checked)"
+fi
+
+note "errors: one line each, distinct exit codes, input never touched"
+expect_exit() {
+  want=$1
+  shift
+  "$@" >"$T/out.txt" 2>"$T/err.txt"
+  got=$?
+  [ "$got" -eq "$want" ] || fail "'$*' exited $got, want $want: $(cat "$T/err.txt")"
+  # One line of ours, last (a refusing plugin may log its own reason just before it).
+  [ "$(grep -c '^quell-process: ' "$T/err.txt")" -eq 1 ] &&
+    tail -n 1 "$T/err.txt" | grep -q '^quell-process: ' ||
+    fail "'$*' should end with one quell-process error line: $(cat "$T/err.txt")"
+  echo "   exit $got: $(tail -n 1 "$T/err.txt")"
+}
+expect_exit 66 "$QP" "$T/does-not-exist.wav" "$T/x.wav"
+echo "not audio" >"$T/text.wav"
+expect_exit 65 "$QP" "$T/text.wav" "$T/x.wav"
+sox -n -r 8000 -c 1 "$T/r8k.wav" synth 0.2 sine 300 || fail "sox"
+expect_exit 65 "$QP" "$T/r8k.wav" "$T/x.wav"
+expect_exit 73 "$QP" "$T/m48.wav" "$T/no-such-dir/x.wav"
+mkdir "$T/readonly" && chmod 555 "$T/readonly"
+if [ "$(id -u)" != 0 ]; then expect_exit 73 "$QP" "$T/m48.wav" "$T/readonly/x.wav"; fi
+sum_before=$(cksum <"$T/m48.wav")
+expect_exit 64 "$QP" "$T/m48.wav" "$T/m48.wav"
+ln -s m48.wav "$T/alias.wav"
+expect_exit 64 "$QP" "$T/m48.wav" "$T/alias.wav"
+[ "$(cksum <"$T/m48.wav")" = "$sum_before" ] || fail "the input was modified"
+expect_exit 64 "$QP" --set nosuch=1 "$T/m48.wav" "$T/x.wav"
+expect_exit 64 "$QP" --set atten_limit=101 "$T/m48.wav" "$T/x.wav"
+expect_exit 64 "$QP" --set atten_limit=abc "$T/m48.wav" "$T/x.wav"
+expect_exit 64 "$QP" --preset nosuch "$T/m48.wav" "$T/x.wav"
+expect_exit 64 "$QP" --bogus "$T/m48.wav" "$T/x.wav"
+expect_exit 64 "$QP" "$T/m48.wav"
+expect_exit 69 env LV2_PATH="$T/empty-lv2" "$QP" "$T/m48.wav" "$T/x.wav"
+[ -e "$T/x.wav" ] && fail "a failed run left $T/x.wav behind"
+ls -a "$T" | grep -q 'quell-' && fail "a temporary file was left behind: $(ls -a "$T")"
+
+note "--force replaces the input in place (through a temporary file)"
+cp "$T/m48.wav" "$T/inplace.wav"
+"$QP" --force --set atten_limit=0 "$T/inplace.wav" "$T/inplace.wav" || fail "--force exit $?"
+check_exact "$T/m48.wav" "$T/inplace.wav" 0.00001
+echo "quell-process: all cases passed"
