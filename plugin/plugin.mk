@@ -20,9 +20,14 @@ PLUGIN_LADSPA  := $(BUILD)/ladspa
 PLUGIN_TTLGEN  := $(BUILD)/plugin/quell_ttlgen
 PLUGIN_HDRS    := plugin/quell_glue.h plugin/quell_ports.h dsp/quell.h
 # Only the descriptor functions are exported (plugin/exports.map); --no-undefined makes a missing
-# engine symbol a link error here rather than a dlopen failure inside somebody's host.
-PLUGIN_LDFLAGS  = -shared -Wl,--version-script=plugin/exports.map -Wl,--no-undefined \
-                  -Wl,-z,relro -Wl,-z,now
+# engine symbol a link error here rather than a dlopen failure inside somebody's host (not under
+# sanitizers: a clang-sanitized .so leaves the runtime's symbols to the executable). -z now binds
+# everything at load, so no lazy symbol resolution happens inside the first run(). -z nodelete
+# keeps the plugin (and so FFTW and OpenBLAS) mapped after a host's dlclose: FFTW's planner and
+# OpenBLAS's threads are process-wide state that must not be torn down and rebuilt on every
+# plugin scan (each unload would otherwise leak FFTW's planner memory).
+PLUGIN_LDFLAGS  = -shared -Wl,--version-script=plugin/exports.map $(if $(SAN_FLAGS),,-Wl,--no-undefined) \
+                  -Wl,-z,relro -Wl,-z,now -Wl,-z,nodelete
 
 # The shipped weights go into the bundle when they exist (tests use fixture bundles instead).
 PLUGIN_BLOB := $(wildcard $(QUELL_BLOB))
@@ -31,12 +36,12 @@ $(BUILD)/plugin/%.o: plugin/%.c $(PLUGIN_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(Q_CFLAGS) $(LV2_CFLAGS) -c $< -o $@
 
-$(PLUGIN_BUNDLE)/quell.so: $(BUILD)/plugin/lv2.o $(BUILD)/plugin/quell_glue.o $(DSP_LIB) plugin/exports.map
+$(PLUGIN_BUNDLE)/quell.so: $(BUILD)/plugin/lv2.o $(BUILD)/plugin/quell_glue.o $(DSP_LIB) plugin/exports.map plugin/plugin.mk
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_LDFLAGS) $(Q_LDFLAGS) -o $@ $(BUILD)/plugin/lv2.o $(BUILD)/plugin/quell_glue.o \
 	  $(DSP_LIB) $(DSP_LIBS)
 
-$(PLUGIN_LADSPA)/quell_ladspa.so: $(BUILD)/plugin/ladspa.o $(BUILD)/plugin/quell_glue.o $(DSP_LIB) plugin/exports.map
+$(PLUGIN_LADSPA)/quell_ladspa.so: $(BUILD)/plugin/ladspa.o $(BUILD)/plugin/quell_glue.o $(DSP_LIB) plugin/exports.map plugin/plugin.mk
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_LDFLAGS) $(Q_LDFLAGS) -o $@ $(BUILD)/plugin/ladspa.o $(BUILD)/plugin/quell_glue.o \
 	  $(DSP_LIB) $(DSP_LIBS) -ldl -lpthread
