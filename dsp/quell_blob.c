@@ -177,7 +177,13 @@ QuellModel *quell_model_load_memory(const void *data, size_t size, char *err, si
     for (int s = 0; s < nslots; s++)
       if (strcmp(slots[s].name, name) == 0) slot = &slots[s];
     if (!slot) {
-      quell_blob_fail(err, err_len, "unknown tensor '%.31s'", name);
+      /* The name is untrusted: show only printable ASCII so the message stays one line. */
+      char shown[QUELL_BLOB_NAME_LEN];
+      size_t i = 0;
+      for (; i + 1 < sizeof shown && name[i]; i++)
+        shown[i] = name[i] >= 0x20 && name[i] < 0x7f ? name[i] : '?';
+      shown[i] = 0;
+      quell_blob_fail(err, err_len, "unknown tensor '%s'", shown);
       goto fail;
     }
     if (slot->seen) {
