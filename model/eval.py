@@ -1,0 +1,577 @@
+#!/usr/bin/python3
+"""eval.py — Quell's quality evaluation (`make eval`).
+
+Runs the built LV2 plugin through lilv (build/host-test/quell-process when it is built, else
+lv2apply with the latency compensated here), the speexdsp preprocessor baseline
+(build/host-test/speex_denoise) and the untouched noisy input over the paired dev sets in
+../shared/data/dev, scores every output against the clean reference and writes:
+  build/eval/report.md           tables per set (SI-SDR, STOI, DNSMOS P.835 SIG/BAK/OVRL, delay)
+  build/eval/results.json        every per-item number
+  build/eval/spectrograms/*.png  clean / noisy / baseline / Quell spectrograms of a few items
+
+Sets:
+  mix48    dev/mix48: 48 kHz pairs, processed and scored at 48 kHz.
+  noizeus  dev/noizeus: 8 kHz pairs. The plugin serves 16..192 kHz, so clean and noisy are both
+           upsampled to 16 kHz (scipy polyphase) first; every system runs and is scored at 16 kHz.
+
+Meters: model/metrics.py (SI-SDR, STOI per Taal 2011) and model/dnsmos.py (DNSMOS P.835 through
+onnxruntime-node; DNSMOS results are cached by audio content in build/eval/dnsmos-cache.json, so
+a re-run only scores outputs that changed).
+
+    eval.py [--limit N] [--jobs N] [--systems noisy,speex,quell] [--sets mix48,noizeus]
+"""
+import argparse
+import concurrent.futures
+import datetime
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import soundfile as sf
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import dnsmos  # noqa: E402
+import metrics  # noqa: E402
+
+QUELL_URI_MONO = 'https://github.com/quell-audio/quell#mono'
+ALL_SYSTEMS = ('noisy', 'speex', 'quell')
+ALL_SETS = ('mix48', 'noizeus')
+SYSTEM_LABELS = {'noisy': 'noisy input', 'speex': 'speexdsp preprocessor', 'quell': 'Quell'}
+NOIZEUS_RATE = 16000       # the plugin's lowest rate; NOIZEUS is 8 kHz
+ALIGN_SEARCH_SECONDS = 0.05  # lags searched when checking that an output is sample-aligned
+DNSMOS_BATCH_CLIPS = 120   # clips per DNSMOS batch: bounds the memory of the prepared windows
+# Figures quoted in issue 5 for dev/mix48 (not measured here; PESQ-WB is not implemented).
+ISSUE_REFERENCE_ROWS = [
+    ('RNNoise 2024 (issue 5)', '0.823', '7.37', '2.84', '3.75', '2.51', '20'),
+    ('DeepFilterNet3 (issue 5)', '0.852', '9.51', '3.05', '3.98', '2.77', '40'),
+]
+
+
+class Item:
+    """One clean/noisy pair, both at `rate` Hz."""
+
+    def __init__(self, name, clean, noisy, rate, snr=None, noise=None):
+        self.name, self.clean, self.noisy, self.rate = name, clean, noisy, rate
+        self.snr, self.noise = snr, noise
+
+
+def read_mono(path):
+    audio, rate = sf.read(path, dtype='float64', always_2d=True)
+    return audio.mean(axis=1), rate
+
+
+def evenly_spaced(items, limit):
+    """`limit` items spread over the whole (sorted) list, so a quick run still covers every SNR
+    and noise rather than the first speaker only."""
+    if not limit or limit >= len(items):
+        return items
+    picks = np.unique(np.round(np.linspace(0, len(items) - 1, limit)).astype(int))
+    return [items[i] for i in picks]
+
+
+def mix48_items(shared):
+    root = os.path.join(shared, 'data', 'dev', 'mix48')
+    meta = {}
+    meta_path = os.path.join(root, 'meta.json')
+    if os.path.isfile(meta_path):
+        with open(meta_path) as f:
+            meta = {m['name']: m for m in json.load(f)}
+    items = []
+    for fname in sorted(os.listdir(os.path.join(root, 'noisy'))):
+        name = os.path.splitext(fname)[0]
+        clean = os.path.join(root, 'clean', fname)
+        if not os.path.isfile(clean):
+            continue
+        m = meta.get(name, {})
+        items.append(Item(name, clean, os.path.join(root, 'noisy', fname), sf.info(clean).samplerate,
+                          m.get('snr'), m.get('noise')))
+    return items
+
+
+def noizeus_items(shared, work):
+    """NOIZEUS pairs, to be upsampled to 16 kHz into work/noizeus16k by prepare_noizeus."""
+    root = os.path.join(shared, 'data', 'dev', 'noizeus')
+    out_root = os.path.join(work, 'noizeus16k')
+    pattern = re.compile(r'^(sp\d+)_(.+)_sn(-?\d+)$')
+    items = []
+    for fname in sorted(os.listdir(os.path.join(root, 'noisy'))):
+        name = os.path.splitext(fname)[0]
+        match = pattern.match(name)
+        if not match:
+            continue
+        speaker, noise, snr = match.group(1), match.group(2), int(match.group(3))
+        clean_src = os.path.join(root, 'clean', speaker + '.flac')
+        if not os.path.isfile(clean_src):
+            continue
+        item = Item(name, os.path.join(out_root, 'clean', speaker + '.wav'),
+                    os.path.join(out_root, 'noisy', name + '.wav'), NOIZEUS_RATE, snr, noise)
+        item.sources = (clean_src, os.path.join(root, 'noisy', fname))
+        items.append(item)
+    return items
+
+
+def prepare_noizeus(items):
+    """Writes the 16 kHz float WAV copies of the chosen NOIZEUS pairs (once; kept in build/eval)."""
+    for item in items:
+        for src, dst in zip(item.sources, (item.clean, item.noisy)):
+            if os.path.isfile(dst):
+                continue
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            x, rate = read_mono(src)
+            tmp = dst + '.part.wav'
+            sf.write(tmp, metrics.resample(x, rate, NOIZEUS_RATE), NOIZEUS_RATE, subtype='FLOAT')
+            os.replace(tmp, dst)
+
+
+def xcorr_lag(reference, test, max_lag):
+    """Lag (samples) at which `test` best matches `reference`; positive = test is late."""
+    n = min(len(reference), len(test))
+    a = np.asarray(reference[:n], dtype=np.float64)
+    b = np.asarray(test[:n], dtype=np.float64)
+    size = 1 << int(np.ceil(np.log2(2 * n)))
+    corr = np.fft.irfft(np.fft.rfft(b, size) * np.conj(np.fft.rfft(a, size)), size)
+    lags = np.concatenate([np.arange(0, max_lag + 1), np.arange(-max_lag, 0)])
+    values = np.concatenate([corr[:max_lag + 1], corr[size - max_lag:]])
+    return int(lags[np.argmax(values)])
+
+
+class Processors:
+    """How each system turns a noisy file into an output file of the same length, aligned."""
+
+    def __init__(self, build, env):
+        self.build = os.path.abspath(build)
+        self.env = env
+        self.speex = os.path.join(self.build, 'host-test', 'speex_denoise')
+        self.quell_process = os.path.join(self.build, 'host-test', 'quell-process')
+        self.bundle = os.path.join(self.build, 'quell.lv2')
+        self.quell_latency = {}  # rate -> samples, measured (lv2apply path only)
+        self.quell_host = None
+
+    def check(self, systems):
+        """A list of reasons the requested systems cannot run (empty when all can)."""
+        problems = []
+        if 'speex' in systems and not os.access(self.speex, os.X_OK):
+            problems.append(f'{self.speex} is not built (make {os.path.relpath(self.speex, REPO)})')
+        if 'quell' in systems:
+            if not os.path.isfile(os.path.join(self.bundle, 'manifest.ttl')):
+                problems.append(f'the LV2 bundle {self.bundle} is not built (make)')
+            if os.access(self.quell_process, os.X_OK):
+                self.quell_host = 'quell-process'
+            elif shutil.which('lv2apply'):
+                self.quell_host = 'lv2apply'
+            else:
+                problems.append('neither build/host-test/quell-process nor lv2apply (lilv-utils) found')
+        return problems
+
+    def _run(self, cmd):
+        proc = subprocess.run(cmd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): "
+                               f"{proc.stderr.decode(errors='replace').strip()[-500:]}")
+
+    def speex_file(self, noisy, out, compensate=True):
+        self._run([self.speex] + ([] if compensate else ['--no-compensate']) + [noisy, out])
+
+    def lv2apply_raw(self, noisy, out, controls=()):
+        cmd = ['lv2apply', '-i', noisy, '-o', out]
+        for symbol, value in controls:
+            cmd += ['-c', symbol, str(value)]
+        self._run(cmd + [QUELL_URI_MONO])
+
+    def measure_quell_latency(self, rate, work):
+        """The plugin's delay at `rate`, measured through lv2apply with the attenuation limit at
+        0 dB (pass-through, where the plugin must reconstruct its input exactly): the lag of the
+        cross-correlation peak of one second of white noise."""
+        if rate not in self.quell_latency:
+            lag = measure_delay(lambda i, o: self.lv2apply_raw(i, o, [('atten_limit', 0)]), rate, work)
+            self.quell_latency[rate] = lag
+        return self.quell_latency[rate]
+
+    def quell_file(self, noisy, out, rate, work):
+        if self.quell_host == 'quell-process':
+            self._run([self.quell_process, '--quiet', noisy, out])
+            return
+        # lv2apply keeps the plugin's delay: feed `latency` extra zeros and drop as many samples.
+        latency = self.measure_quell_latency(rate, work)
+        x, _ = read_mono(noisy)
+        with tempfile.TemporaryDirectory(dir=work) as tmp:
+            padded = os.path.join(tmp, 'in.wav')
+            raw = os.path.join(tmp, 'out.wav')
+            sf.write(padded, np.concatenate([x, np.zeros(latency)]), rate, subtype='FLOAT')
+            self.lv2apply_raw(padded, raw)
+            y, _ = read_mono(raw)
+        sf.write(out, y[latency:latency + len(x)], rate, subtype='FLOAT')
+
+
+def measure_delay(process, rate, work):
+    """Delay in samples of `process(in_path, out_path)` (an uncompensated processor), from the
+    cross-correlation of one second of seeded white noise with the output."""
+    noise = np.random.default_rng(5).standard_normal(rate) * 0.1
+    with tempfile.TemporaryDirectory(dir=work) as tmp:
+        src = os.path.join(tmp, 'noise.wav')
+        dst = os.path.join(tmp, 'out.wav')
+        sf.write(src, noise, rate, subtype='FLOAT')
+        process(src, dst)
+        y, _ = read_mono(dst)
+    return xcorr_lag(noise, y, rate // 10)
+
+
+def audio_key(x, rate):
+    digest = hashlib.sha1(np.ascontiguousarray(x, dtype='<f4').tobytes())
+    digest.update(str(int(rate)).encode())
+    return digest.hexdigest()
+
+
+class DnsmosCache:
+    """DNSMOS results by audio content, kept across runs (the model and meter do not change)."""
+
+    VERSION = 'dnsmos-p835-v1'
+
+    def __init__(self, path):
+        self.path = path
+        self.entries = {}
+        if os.path.isfile(path):
+            try:
+                with open(path) as f:
+                    data = json.load(f)
+                if data.get('version') == self.VERSION:
+                    self.entries = data.get('entries', {})
+            except (OSError, ValueError):
+                self.entries = {}
+
+    def save(self):
+        tmp = self.path + '.part'
+        with open(tmp, 'w') as f:
+            json.dump({'version': self.VERSION, 'entries': self.entries}, f)
+        os.replace(tmp, self.path)
+
+    def score(self, paths, jobs):
+        """DNSMOS of each file, computing only the ones not cached."""
+        keys, missing = [], []
+        for path in paths:
+            x, rate = read_mono(path)
+            # The resampler to 16 kHz changes the score, so it is part of the key for other rates.
+            key = audio_key(x, rate) + ('' if rate == dnsmos.RATE else '-' + dnsmos.resampler_name())
+            keys.append(key)
+            if key not in self.entries and key not in [k for k, _ in missing]:
+                missing.append((key, path))
+        for start in range(0, len(missing), DNSMOS_BATCH_CLIPS):
+            batch = missing[start:start + DNSMOS_BATCH_CLIPS]
+            results = dnsmos.score_files([p for _, p in batch], jobs=jobs)
+            for (key, _), result in zip(batch, results):
+                self.entries[key] = result
+            self.save()
+            print(f'  DNSMOS {min(start + DNSMOS_BATCH_CLIPS, len(missing))}/{len(missing)} new clips',
+                  flush=True)
+        return [self.entries[k] for k in keys]
+
+
+def run_system(system, items, set_dir, processors, jobs, work):
+    """Output paths (one per item) for `system`, produced in parallel."""
+    if system == 'noisy':
+        return [item.noisy for item in items]
+    out_dir = os.path.join(set_dir, system)
+    os.makedirs(out_dir, exist_ok=True)
+    outputs = [os.path.join(out_dir, item.name + '.wav') for item in items]
+    if system == 'quell' and processors.quell_host == 'lv2apply' and items:
+        processors.measure_quell_latency(items[0].rate, work)  # once, before the pool starts
+
+    def one(pair):
+        item, out = pair
+        if system == 'speex':
+            processors.speex_file(item.noisy, out)
+        else:
+            processors.quell_file(item.noisy, out, item.rate, work)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(one, zip(items, outputs)))
+    return outputs
+
+
+def intrusive_scores(item, output):
+    """SI-SDR, STOI and the residual alignment lag of one output against its clean reference."""
+    clean, rate = read_mono(item.clean)
+    noisy, _ = read_mono(item.noisy)
+    test, test_rate = read_mono(output)
+    if test_rate != rate:
+        raise RuntimeError(f'{output}: rate {test_rate} Hz, expected {rate} Hz')
+    if len(test) != len(noisy):
+        raise RuntimeError(f'{output}: {len(test)} samples, the input has {len(noisy)}')
+    return {
+        'si_sdr': metrics.si_sdr(clean, test),
+        'stoi': metrics.stoi(clean, test, rate),
+        'lag': xcorr_lag(noisy, test, int(ALIGN_SEARCH_SECONDS * rate)),
+    }
+
+
+def mean(values):
+    values = [v for v in values if v is not None and np.isfinite(v)]
+    return float(np.mean(values)) if values else float('nan')
+
+
+def summarise(per_item):
+    return {key: mean([r[key] for r in per_item]) for key in ('si_sdr', 'stoi', 'SIG', 'BAK', 'OVRL')}
+
+
+def table_lines(set_name, summaries, delays, count):
+    lines = [f'| system | STOI | SI-SDR dB | DNSMOS OVRL | SIG | BAK | delay ms |',
+             '|---|---|---|---|---|---|---|']
+    for system, s in summaries.items():
+        delay = delays.get(system)
+        delay_text = '–' if delay is None else f'{delay:.1f}'
+        lines.append(f"| {SYSTEM_LABELS[system]} | {s['stoi']:.3f} | {s['si_sdr']:.2f} | {s['OVRL']:.2f} | "
+                     f"{s['SIG']:.2f} | {s['BAK']:.2f} | {delay_text} |")
+    if set_name == 'mix48' and count == 40:
+        for row in ISSUE_REFERENCE_ROWS:
+            lines.append('| ' + ' | '.join(row[:1] + (row[1], row[2], row[5], row[3], row[4], row[6])) + ' |')
+    return lines
+
+
+def by_snr_lines(items, results, systems):
+    snrs = sorted({item.snr for item in items if item.snr is not None})
+    if not snrs:
+        return []
+    header = '| SNR dB | n | ' + ' | '.join(f'{SYSTEM_LABELS[s]} STOI / SI-SDR / OVRL' for s in systems) + ' |'
+    lines = [header, '|---|---|' + '---|' * len(systems)]
+    for snr in snrs:
+        idx = [i for i, item in enumerate(items) if item.snr == snr]
+        cells = []
+        for s in systems:
+            rows = [results[s][i] for i in idx]
+            cells.append(f"{mean([r['stoi'] for r in rows]):.3f} / {mean([r['si_sdr'] for r in rows]):.2f} / "
+                         f"{mean([r['OVRL'] for r in rows]):.2f}")
+        lines.append(f'| {snr} | {len(idx)} | ' + ' | '.join(cells) + ' |')
+    return lines
+
+
+def spectrogram_png(path, title, panels, rate):
+    """Stacked log-magnitude spectrograms (same colour scale) of (label, signal) panels."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from scipy.signal import stft
+
+    nfft = 1 << int(np.ceil(np.log2(rate * 0.032)))  # ~32 ms frames at any rate
+    specs = []
+    for label, x in panels:
+        f, t, z = stft(x, fs=rate, nperseg=nfft, noverlap=nfft * 3 // 4)
+        specs.append((label, f, t, 20 * np.log10(np.abs(z) + 1e-9)))
+    top = max(s[3].max() for s in specs)
+    fig, axes = plt.subplots(len(specs), 1, figsize=(10, 2.3 * len(specs)), sharex=True, sharey=True)
+    for ax, (label, f, t, db) in zip(np.atleast_1d(axes), specs):
+        mesh = ax.pcolormesh(t, f / 1000.0, db, vmin=top - 90, vmax=top, shading='auto', cmap='magma')
+        ax.set_ylabel('kHz')
+        ax.set_title(label, fontsize=9, loc='left')
+    np.atleast_1d(axes)[-1].set_xlabel('seconds')
+    fig.suptitle(title, fontsize=10)
+    fig.colorbar(mesh, ax=axes, label='dB', shrink=0.8)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def pick_spectrogram_items(items, count):
+    """A few items at low, middle and higher SNR (the interesting range for a denoiser)."""
+    wanted = [0, 5, 10]
+    picks = []
+    for snr in wanted:
+        for item in items:
+            if item.snr == snr and item not in picks:
+                picks.append(item)
+                break
+    for item in items:
+        if len(picks) >= count:
+            break
+        if item not in picks:
+            picks.append(item)
+    return picks[:count]
+
+
+def git_describe():
+    try:
+        return subprocess.run(['git', '-C', REPO, 'describe', '--always', '--dirty'], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True).stdout.strip() or 'unknown'
+    except OSError:
+        return 'unknown'
+
+
+def file_sha256(path):
+    if not os.path.isfile(path):
+        return None
+    with open(path, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--shared', default=os.environ.get('QUELL_SHARED', os.path.join(REPO, '..', 'shared')))
+    parser.add_argument('--build', default=os.path.join(REPO, 'build'))
+    parser.add_argument('--out', default=None, help='output folder (default BUILD/eval)')
+    parser.add_argument('--limit', type=int, default=0, help='items per set, spread evenly (0 = all)')
+    parser.add_argument('--jobs', type=int, default=os.cpu_count() or 2)
+    parser.add_argument('--systems', default=','.join(ALL_SYSTEMS))
+    parser.add_argument('--sets', default=','.join(ALL_SETS))
+    parser.add_argument('--spectrograms', type=int, default=3, help='items per set drawn as PNG')
+    args = parser.parse_args(argv)
+
+    systems = [s for s in args.systems.replace(' ', ',').split(',') if s]
+    sets = [s for s in args.sets.replace(' ', ',').split(',') if s]
+    for s in systems:
+        if s not in ALL_SYSTEMS:
+            sys.exit(f'eval.py: unknown system {s!r} (known: {", ".join(ALL_SYSTEMS)})')
+    for s in sets:
+        if s not in ALL_SETS:
+            sys.exit(f'eval.py: unknown set {s!r} (known: {", ".join(ALL_SETS)})')
+    shared = os.path.abspath(args.shared)
+    if not os.path.isdir(os.path.join(shared, 'data', 'dev')):
+        sys.exit(f'eval.py: {shared}/data/dev not found (set QUELL_SHARED to the shared folder)')
+    work = os.path.abspath(args.out or os.path.join(args.build, 'eval'))
+    os.makedirs(os.path.join(work, 'spectrograms'), exist_ok=True)
+
+    env = dict(os.environ)
+    env['LV2_PATH'] = os.path.abspath(args.build)  # the built bundle, never an installed one
+    processors = Processors(args.build, env)
+    problems = processors.check(systems)
+    dnsmos_problem = dnsmos.check_available()
+    if dnsmos_problem:
+        problems.append(dnsmos_problem)
+    if problems:
+        sys.exit('eval.py: cannot run:\n  ' + '\n  '.join(problems))
+    cache = DnsmosCache(os.path.join(work, 'dnsmos-cache.json'))
+    started = time.time()
+
+    # System delays: each processor's uncompensated path on white noise.
+    delays_by_rate = {}
+    report_sets = []
+    all_results = {}
+    for set_name in sets:
+        set_started = time.time()
+        items = mix48_items(shared) if set_name == 'mix48' else noizeus_items(shared, work)
+        items = evenly_spaced(items, args.limit)
+        if set_name == 'noizeus':
+            prepare_noizeus(items)
+        rate = items[0].rate
+        if rate not in delays_by_rate:
+            delays = {}
+            if 'speex' in systems:
+                delays['speex'] = measure_delay(lambda i, o: processors.speex_file(i, o, compensate=False),
+                                                rate, work) * 1000.0 / rate
+            if 'quell' in systems:
+                delays['quell'] = processors.measure_quell_latency(rate, work) * 1000.0 / rate
+            delays_by_rate[rate] = delays
+        delays = delays_by_rate[rate]
+        set_dir = os.path.join(work, set_name)
+        print(f'{set_name}: {len(items)} items at {rate} Hz', flush=True)
+        results, outputs_by_system = {}, {}
+        for system in systems:
+            t0 = time.time()
+            outputs = run_system(system, items, set_dir, processors, args.jobs, work)
+            outputs_by_system[system] = outputs
+            with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
+                scores = list(pool.map(intrusive_scores, items, outputs, chunksize=8))
+            t1 = time.time()
+            quality = cache.score(outputs, args.jobs)
+            results[system] = [dict(name=item.name, snr=item.snr, noise=item.noise, **sc,
+                                    **{k: q[k] for k in ('SIG', 'BAK', 'OVRL')})
+                               for item, sc, q in zip(items, scores, quality)]
+            print(f'  {system}: processed+STOI/SI-SDR {t1 - t0:.1f} s, DNSMOS {time.time() - t1:.1f} s',
+                  flush=True)
+        summaries = {s: summarise(results[s]) for s in systems}
+        misaligned = {s: sum(1 for r in results[s] if r['lag'] != 0) for s in systems}
+        pngs = []
+        if args.spectrograms:
+            for item in pick_spectrogram_items(items, args.spectrograms):
+                i = items.index(item)
+                panels = [('clean', read_mono(item.clean)[0])]
+                for s in systems:
+                    r = results[s][i]
+                    panels.append((f"{SYSTEM_LABELS[s]}: STOI {r['stoi']:.3f}, SI-SDR {r['si_sdr']:.1f} dB, "
+                                   f"OVRL {r['OVRL']:.2f}", read_mono(outputs_by_system[s][i])[0]))
+                png = os.path.join(work, 'spectrograms', f'{set_name}_{item.name}.png')
+                snr_text = f', SNR {item.snr} dB' if item.snr is not None else ''
+                spectrogram_png(png, f'{set_name} {item.name} ({item.noise}{snr_text})', panels, item.rate)
+                pngs.append(png)
+        table = table_lines(set_name, summaries, delays, len(items))
+        print()
+        print(f'### {set_name} ({len(items)} items, {rate} Hz)')
+        print('\n'.join(table))
+        print()
+        report_sets.append(dict(name=set_name, items=items, rate=rate, table=table, results=results,
+                                misaligned=misaligned, pngs=pngs, seconds=time.time() - set_started,
+                                by_snr=by_snr_lines(items, results, systems)))
+        all_results[set_name] = dict(rate=rate, delays_ms=delays, summary=summaries, items=results)
+
+    with open(os.path.join(work, 'results.json'), 'w') as f:
+        json.dump(all_results, f, indent=1)
+    write_report(os.path.join(work, 'report.md'), report_sets, systems, processors, args, shared,
+                 time.time() - started)
+    print(f'wrote {os.path.relpath(os.path.join(work, "report.md"), os.getcwd())} '
+          f'({time.time() - started:.0f} s)')
+    bad = [f'{r["name"]}/{s}: {n} items' for r in report_sets for s, n in r['misaligned'].items()
+           if n and s != 'noisy']
+    if bad:
+        print('warning: outputs not sample-aligned with their input: ' + ', '.join(bad))
+    return 0
+
+
+def write_report(path, report_sets, systems, processors, args, shared, seconds):
+    blob = os.environ.get('QUELL_MODEL') or os.path.join(processors.bundle, 'quell.qwb')
+    lines = ['# Quell quality evaluation', '',
+             f'Generated by `make eval` (model/eval.py) on {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, '
+             f'commit `{git_describe()}`, in {seconds / 60:.1f} min.', '']
+    if 'quell' in systems:
+        digest = file_sha256(blob)
+        lines += [f'- Quell: the built LV2 bundle `{os.path.relpath(processors.bundle, REPO)}` '
+                  f'(mono URI) hosted through lilv by `{processors.quell_host}`, default controls; weights '
+                  f'`{os.path.relpath(blob, REPO)}`' + (f' (sha256 {digest[:16]}…)' if digest else '') + '.']
+        if processors.quell_host == 'lv2apply':
+            lines.append('  lv2apply keeps the plugin delay; it was measured (white noise, attenuation '
+                         'limit 0 dB) and removed from the output here.')
+    if 'speex' in systems:
+        lines.append('- speexdsp preprocessor (Debian libspeexdsp; denoise on, default -15 dB suppression, '
+                     'AGC/VAD/dereverb off, 20 ms frames at the file rate) through `build/host-test/speex_denoise`, '
+                     'output compensated by its one-frame delay.')
+    lines += ['- Meters: SI-SDR and STOI (Taal et al. 2011) from `model/metrics.py`; DNSMOS P.835 '
+              f'(`{os.path.relpath(os.path.join(shared, "data", "dnsmos", "sig_bak_ovr.onnx"), REPO)}`, '
+              f'16 kHz ({dnsmos.resampler_name()} resampling), 9.01 s windows, 1 s hop, published polynomial '
+              'mapping) from `model/dnsmos.py`, the same processing as `../shared/meters/dnsmos.py`. '
+              'All values are means over the items.',
+              '- Delay: each system\'s algorithmic delay, measured on its uncompensated output by '
+              'cross-correlation with its input (white noise); the scored outputs are compensated '
+              'and each was checked to be sample-aligned with its input.', '']
+    for r in report_sets:
+        title = 'dev/mix48 (48 kHz)' if r['name'] == 'mix48' else 'dev/noizeus (8 kHz, upsampled to 16 kHz)'
+        lines += [f'## {title}: {len(r["items"])} items', '']
+        if r['name'] == 'noizeus':
+            lines += ['Quell runs at 16..192 kHz only, so clean and noisy NOIZEUS files were upsampled from '
+                      '8 kHz to 16 kHz (scipy polyphase) and every system was run and scored at 16 kHz. '
+                      'There is no content above 4 kHz.', '']
+        lines += r['table'] + ['']
+        if r['name'] == 'mix48' and len(r['items']) == 40:
+            lines += ['The last two rows are the figures quoted in issue 5 for the same set '
+                      '(measured elsewhere with the same kinds of meters), for comparison.', '']
+        if r['by_snr']:
+            lines += ['By input SNR (STOI / SI-SDR dB / DNSMOS OVRL):', ''] + r['by_snr'] + ['']
+        bad = {s: n for s, n in r['misaligned'].items() if n and s != 'noisy'}
+        if bad:
+            lines += ['**Alignment warning**: outputs whose cross-correlation with the input peaks away '
+                      'from lag 0: ' + ', '.join(f'{s} {n}' for s, n in bad.items()), '']
+        for png in r['pngs']:
+            rel = os.path.relpath(png, os.path.dirname(path))
+            lines += [f'![{os.path.basename(png)}]({rel})', '']
+    if args.limit:
+        lines += [f'Quick run: at most {args.limit} items per set (`EVAL_LIMIT={args.limit}`), spread evenly.', '']
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines))
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))

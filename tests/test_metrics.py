@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""Known-value tests of model/metrics.py (SI-SDR, STOI) and of model/dnsmos.py's input processing.
+Synthetic signals only, so it runs without ../shared."""
+import os
+import sys
+
+try:
+    import numpy as np
+    import soundfile as sf  # noqa: F401
+    import scipy  # noqa: F401
+except ImportError as err:
+    print(f'skipped: {err.name} is not installed (Debian python3-numpy python3-scipy python3-soundfile)')
+    sys.exit(77)
+
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'model'))
+import dnsmos  # noqa: E402
+import metrics  # noqa: E402
+
+failures = []
+
+
+def check(condition, what):
+    print(('ok    ' if condition else 'FAIL  ') + what)
+    if not condition:
+        failures.append(what)
+
+
+def speech_like(rate, seconds=3.0, seed=1):
+    """Voiced 'syllables': harmonics of a gliding 110-190 Hz pitch under a 4 Hz envelope with
+    pauses, plus a little noise so no band is exactly empty."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(rate * seconds)) / rate
+    f0 = 150 + 40 * np.sin(2 * np.pi * 0.7 * t)
+    phase = 2 * np.pi * np.cumsum(f0) / rate
+    voiced = sum(np.sin(k * phase) / k for k in range(1, 30) if k * 190 < rate / 2)
+    envelope = np.clip(np.sin(2 * np.pi * 2 * t), 0, None) ** 2 * (np.sin(2 * np.pi * 0.3 * t) > -0.6)
+    return 0.3 * voiced * envelope + 1e-4 * rng.standard_normal(t.size)
+
+
+def with_noise(clean, snr_db, seed=2):
+    noise = np.random.default_rng(seed).standard_normal(clean.size)
+    noise *= np.sqrt(np.sum(clean ** 2) / np.sum(noise ** 2) / 10 ** (snr_db / 10))
+    return clean + noise
+
+
+rate = 16000
+clean = speech_like(rate)
+
+# SI-SDR: exact values from a residual orthogonal to the (mean-removed) reference.
+check(metrics.si_sdr(clean, clean) > 100, f'si_sdr(x, x) = {metrics.si_sdr(clean, clean):.1f} dB is large')
+check(metrics.si_sdr(clean, 0.3 * clean) > 100, 'si_sdr ignores the scale of the estimate')
+s = clean - clean.mean()
+e = np.random.default_rng(3).standard_normal(clean.size)
+e -= e.mean()
+e -= np.dot(e, s) / np.dot(s, s) * s
+e *= np.sqrt(0.25 * np.dot(s, s) / 10 / np.dot(e, e))  # |e|^2 = |0.5 s|^2 / 10 -> exactly 10 dB
+value = metrics.si_sdr(clean, 0.5 * clean + e)
+check(abs(value - 10.0) < 1e-6, f'si_sdr with an orthogonal residual 10 dB below the scaled target: {value:.9f}')
+value = metrics.si_sdr(clean, 0.5 * clean + e + 0.2)
+check(abs(value - 10.0) < 1e-6, 'si_sdr removes the means (a DC offset changes nothing)')
+check(metrics.si_sdr(clean, -clean) > 100, 'si_sdr of a polarity-inverted copy is large (scale -1)')
+check(metrics.si_sdr(clean, e) < -50, 'si_sdr of a residual orthogonal to the reference is very low')
+
+# STOI: identity, scale invariance, ordering with SNR, rate independence, short input.
+value = metrics.stoi(clean, clean, rate)
+check(abs(value - 1.0) < 1e-9, f'stoi(x, x) = {value:.12f} is 1')
+check(abs(metrics.stoi(clean, 4.0 * clean, rate) - 1.0) < 1e-9, 'stoi ignores the level of the test signal')
+scores = [metrics.stoi(clean, with_noise(clean, snr), rate) for snr in (-10, -5, 0, 5, 10, 20)]
+print('      stoi at -10..20 dB SNR: ' + ', '.join(f'{v:.3f}' for v in scores))
+check(all(a < b for a, b in zip(scores, scores[1:])), 'stoi rises with the SNR')
+check(scores[0] < 0.75 and scores[-1] > 0.99, 'stoi is low at -10 dB and near 1 at 20 dB')
+noise_only = np.random.default_rng(4).standard_normal(clean.size)
+value = metrics.stoi(clean, noise_only, rate)
+# Not 0: clipping at -15 dB SDR makes the clipped noise envelope follow the clean one a little.
+check(value < 0.5 and value < scores[0], f'stoi of unrelated noise is below that of any noisy speech ({value:.3f})')
+late = np.concatenate([np.zeros(int(0.02 * rate)), clean])[:clean.size]
+check(metrics.stoi(clean, late, rate) < scores[-1], 'stoi falls when the test is 20 ms late')
+clean48 = metrics.resample(clean, rate, 48000)
+noisy = with_noise(clean, 0)
+value16 = metrics.stoi(clean, noisy, rate)
+value48 = metrics.stoi(clean48, metrics.resample(noisy, rate, 48000), 48000)
+check(abs(value16 - value48) < 0.01, f'stoi at 16 and 48 kHz agree ({value16:.4f} vs {value48:.4f})')
+check(np.isnan(metrics.stoi(clean[:3000], clean[:3000], rate)), 'stoi of less than one 384 ms segment is NaN')
+
+# DNSMOS input processing (the ONNX part is checked against the reference meter elsewhere).
+check(len(dnsmos.windows_of(np.zeros(4 * 16000) + 0.1)) == 7,
+      'a 4 s clip is doubled to 16 s: 7 windows of 9.01 s with a 1 s hop')
+check(len(dnsmos.windows_of(np.ones(int(9.01 * 16000)))) == 1, 'a 9.01 s clip is one window')
+# The original dnsmos_local.py cuts window i at int((i + 9.01) * 16000), which floating point makes
+# one sample short for i >= 8; such windows are skipped there, so they must be here too.
+check(dnsmos.windows_of(np.ones(20 * 16000)).shape == (7, 144160),
+      '20 s: windows 8..10 come out one sample short and are skipped, as in dnsmos_local.py')
+check(len(dnsmos.to_16k(np.ones(48001), 48000)) == 16001, 'resampling to 16 kHz keeps ceil(n/3) samples')
+check(abs(dnsmos.OVRL_POLY(3.0) - (-0.06766283 * 9 + 1.11546468 * 3 + 0.04602535)) < 1e-12,
+      'OVRL polynomial as published')
+
+print(f'{len(failures)} failed' if failures else 'all passed')
+sys.exit(1 if failures else 0)
