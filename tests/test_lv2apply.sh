@@ -2,7 +2,8 @@
 # test_lv2apply.sh — processes WAV files through real hosts, as users will:
 #  - lv2apply (lilv-utils) through the fixture bundle, mono and stereo, at 44.1, 48 and 96 kHz;
 #  - lv2apply through the staged install (make install DESTDIR=build/test-install PREFIX=/usr),
-#    weights from QUELL_MODEL (the fixture blob), so the installed layout is what runs;
+#    on the shipped weights when model/quell.qwb exists (44.1, 48, 96 kHz), and with
+#    QUELL_MODEL = the fixture blob, so the installed layout is what runs;
 #  - applyplugin (ladspa-sdk) through the staged LADSPA install (16-bit files).
 # With atten_limit 0 every output must exist, have the input's length, channels and rate, and
 # equal the input delayed by the latency 2 * round(rate * 5 ms), zeros before it.
@@ -91,6 +92,16 @@ done
 
 if [ -f "$install_root/usr/lib/lv2/quell.lv2/manifest.ttl" ]; then
   installed_lv2=$(cd "$install_root/usr/lib/lv2" && pwd)
+  # With shipped weights installed, the installed bundle must run on its own weights too.
+  if [ -f "$installed_lv2/quell.lv2/quell.qwb" ]; then
+    for rate in 44100 48000 96000; do
+      for ch in 1 2; do
+        run_lv2apply "$installed_lv2" $rate $ch "lv2apply staged install, shipped weights ${ch}ch $rate Hz"
+      done
+    done
+  else
+    echo "note: no shipped weights in the staged install (model/quell.qwb not built yet)"
+  fi
   QUELL_MODEL=$fixture_blob
   export QUELL_MODEL
   for ch in 1 2; do
