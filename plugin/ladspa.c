@@ -152,41 +152,46 @@ static void quell_ladspa_fill(QuellLadspaVariant *v, unsigned long id, const cha
   d->cleanup = quell_ladspa_cleanup;
 }
 
+/* Folder of this shared object, made absolute when the descriptors are first asked for (right
+ * after the host's dlopen, before it could change its working folder). Empty if unknown. */
+static char quell_ladspa_so_dir[4096];
+
+static void quell_ladspa_find_dir(void) {
+  Dl_info info;
+  char abs[4096];
+  const char *path, *slash;
+  size_t n;
+  if (!dladdr((void *)&quell_ladspa_find_dir, &info) || !info.dli_fname) return;
+  path = realpath(info.dli_fname, abs) ? abs : info.dli_fname;
+  slash = strrchr(path, '/');
+  if (!slash) {
+    snprintf(quell_ladspa_so_dir, sizeof quell_ladspa_so_dir, ".");
+    return;
+  }
+  n = (size_t)(slash - path);
+  if (n == 0) n = 1; /* the .so sits in "/" */
+  if (n >= sizeof quell_ladspa_so_dir) return;
+  memcpy(quell_ladspa_so_dir, path, n);
+  quell_ladspa_so_dir[n] = '\0';
+}
+
 static void quell_ladspa_init(void) {
   quell_ladspa_fill(&quell_ladspa_variants[0], QUELL_LADSPA_ID_MONO, "quell_mono",
                     "Quell noise suppressor (mono)", 1, quell_ladspa_mono_audio);
   quell_ladspa_fill(&quell_ladspa_variants[1], QUELL_LADSPA_ID_STEREO, "quell_stereo",
                     "Quell noise suppressor (stereo)", 2, quell_ladspa_stereo_audio);
-}
-
-/* Directory of this shared object, so the weights beside it are found wherever it is installed. */
-static int quell_ladspa_dir(char *dir, size_t len) {
-  Dl_info info;
-  const char *slash;
-  size_t n;
-  if (!dladdr((void *)&quell_ladspa_init, &info) || !info.dli_fname) return -1;
-  slash = strrchr(info.dli_fname, '/');
-  if (!slash) return snprintf(dir, len, ".") < (int)len ? 0 : -1;
-  n = (size_t)(slash - info.dli_fname);
-  if (n == 0) n = 1; /* the .so sits in "/" */
-  if (n >= len) return -1;
-  memcpy(dir, info.dli_fname, n);
-  dir[n] = '\0';
-  return 0;
+  quell_ladspa_find_dir();
 }
 
 /* instantiate (host's instantiation thread): rate, weights, engine; one stderr line on failure. */
 static LADSPA_Handle quell_ladspa_instantiate(const LADSPA_Descriptor *descriptor,
                                               unsigned long rate) {
   const uint32_t channels = (uint32_t)(uintptr_t)descriptor->ImplementationData;
-  char dir[4096];
+  const char *dir = quell_ladspa_so_dir[0] ? quell_ladspa_so_dir : ".";
   char path[4096];
   char err[512];
   QuellGlue *glue;
 
-  if (quell_ladspa_dir(dir, sizeof dir)) {
-    snprintf(dir, sizeof dir, ".");
-  }
   if (quell_glue_blob_path(dir, path, sizeof path, err, sizeof err)) {
     fprintf(stderr, "quell: %s: %s\n", descriptor->Label, err);
     return NULL;

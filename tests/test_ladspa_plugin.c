@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ladspa.h>
 
@@ -206,6 +207,18 @@ int main(void) {
   if (!desc[0] || !desc[1]) return 1;
   check_descriptor(desc[0], QUELL_LADSPA_ID_MONO, "quell_mono", 1);
   check_descriptor(desc[1], QUELL_LADSPA_ID_STEREO, "quell_stereo", 2);
+
+  /* The weights beside the .so are found even after the host changed its working folder (the
+   * .so was opened by a relative path). */
+  {
+    char cwd[4096];
+    LADSPA_Handle h;
+    if (!getcwd(cwd, sizeof cwd) || chdir("/") != 0) test_lv2_host_die("chdir failed");
+    h = desc[0]->instantiate(desc[0], 48000);
+    if (chdir(cwd) != 0) test_lv2_host_die("chdir back failed");
+    CHECK(h != NULL, "instantiate after chdir: weights beside the .so not found");
+    if (h) desc[0]->cleanup(h);
+  }
 
   for (v = 0; v < 2; ++v) {
     for (r = 0; r < sizeof rates / sizeof rates[0]; ++r) {
