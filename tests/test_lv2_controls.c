@@ -4,6 +4,8 @@
  *    at host block sizes 1, 64 and 4096 (a per-block switch would step at large blocks);
  *  - with atten_limit = 0 toggling bypass changes nothing (dry and wet paths are aligned);
  *  - out-of-range and non-finite control values, and NULL-connected ports, break nothing;
+ *  - the description (lv2lint-style): C-identifier symbols, defaults inside ranges, the
+ *    lv2:enabled and lv2:latency designations where lilv looks for them;
  *  - voice_prob stays in [0, 1]; reduction is >= 0, about 0 dB in pass-through and large when the
  *    voice gate is forced shut on noise. */
 #include <math.h>
@@ -11,12 +13,83 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lv2/core/lv2.h>
+
 #include "../plugin/quell_ports.h"
 #include "test_lv2_host.h"
 
 #define CHECK test_lv2_host_check
 #define RATE 48000.0
 #define PI 3.14159265358979323846
+
+/* lv2lint-style checks of the description through lilv: symbols are C identifiers, control
+ * inputs have min < max and a default inside, the lv2:enabled port is a 0..1 toggle defaulting to
+ * on, the lv2:latency port is an integer output that lilv reports as the latency port. */
+static void test_description(LilvWorld *world, const char *uri) {
+  TestLv2Host h;
+  LilvNode *control = lilv_new_uri(world, LILV_URI_CONTROL_PORT);
+  LilvNode *input = lilv_new_uri(world, LILV_URI_INPUT_PORT);
+  LilvNode *enabled = lilv_new_uri(world, LV2_CORE__enabled);
+  LilvNode *latency = lilv_new_uri(world, LV2_CORE__latency);
+  LilvNode *toggled = lilv_new_uri(world, LV2_CORE__toggled);
+  LilvNode *integer = lilv_new_uri(world, LV2_CORE__integer);
+  LilvNode *reports = lilv_new_uri(world, LV2_CORE__reportsLatency);
+  float mins[TEST_LV2_HOST_MAX_PORTS], maxs[TEST_LV2_HOST_MAX_PORTS], defs[TEST_LV2_HOST_MAX_PORTS];
+  const LilvPort *p;
+  uint32_t i;
+
+  if (test_lv2_host_open(&h, world, uri, RATE, NULL) != 0) {
+    CHECK(0, "<%s> failed to instantiate", uri);
+    return;
+  }
+  lilv_plugin_get_port_ranges_float(h.plugin, mins, maxs, defs);
+  for (i = 0; i < h.n_ports; ++i) {
+    const LilvPort *port = lilv_plugin_get_port_by_index(h.plugin, i);
+    const char *sym = lilv_node_as_string(lilv_port_get_symbol(h.plugin, port));
+    const char *c;
+    int ok = sym && (sym[0] == '_' || (sym[0] >= 'a' && sym[0] <= 'z') ||
+                     (sym[0] >= 'A' && sym[0] <= 'Z'));
+    for (c = sym; ok && *c; ++c) {
+      ok = *c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+           (*c >= '0' && *c <= '9');
+    }
+    CHECK(ok, "%s: port %u symbol '%s' is not a C identifier", uri, i, sym ? sym : "(none)");
+    if (lilv_port_is_a(h.plugin, port, control)) {
+      CHECK(mins[i] < maxs[i], "%s: port '%s' range [%g, %g]", uri, sym, mins[i], maxs[i]);
+      if (lilv_port_is_a(h.plugin, port, input)) {
+        CHECK(defs[i] >= mins[i] && defs[i] <= maxs[i], "%s: port '%s' default %g outside [%g, %g]",
+              uri, sym, defs[i], mins[i], maxs[i]);
+      }
+    }
+  }
+  p = lilv_plugin_get_port_by_designation(h.plugin, input, enabled);
+  CHECK(p != NULL, "%s: no input port designated lv2:enabled", uri);
+  if (p) {
+    i = lilv_port_get_index(h.plugin, p);
+    CHECK(lilv_port_has_property(h.plugin, p, toggled) && mins[i] == 0.0f && maxs[i] == 1.0f &&
+              defs[i] == 1.0f,
+          "%s: lv2:enabled port must be a 0..1 toggle defaulting to 1", uri);
+  }
+  p = lilv_plugin_get_port_by_designation(h.plugin, NULL, latency);
+  CHECK(p != NULL, "%s: no port designated lv2:latency", uri);
+  if (p) {
+    i = lilv_port_get_index(h.plugin, p);
+    CHECK(!lilv_port_is_a(h.plugin, p, input) && lilv_port_has_property(h.plugin, p, integer) &&
+              lilv_port_has_property(h.plugin, p, reports),
+          "%s: latency port must be an integer output with lv2:reportsLatency", uri);
+    CHECK(lilv_plugin_has_latency(h.plugin) && lilv_plugin_get_latency_port_index(h.plugin) == i &&
+              i == test_lv2_host_port(&h, "latency"),
+          "%s: lilv does not see port 'latency' as the latency port", uri);
+  }
+  lilv_node_free(control);
+  lilv_node_free(input);
+  lilv_node_free(enabled);
+  lilv_node_free(latency);
+  lilv_node_free(toggled);
+  lilv_node_free(integer);
+  lilv_node_free(reports);
+  test_lv2_host_close(&h);
+}
 
 /* Meter bounds seen over all runs (checked at the end). */
 static float seen_vp_min = INFINITY, seen_vp_max = -INFINITY, seen_red_min = INFINITY;
@@ -327,6 +400,7 @@ int main(void) {
   size_t u, b;
 
   for (u = 0; u < 2; ++u) {
+    test_description(world, uris[u]);
     for (b = 0; b < sizeof blocks / sizeof blocks[0]; ++b) {
       test_bypass_click_free(world, uris[u], blocks[b]);
     }
