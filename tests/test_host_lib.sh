@@ -33,6 +33,17 @@ CMP="$B/host-test/quell-wavcmp"
 URI_MONO="https://github.com/quell-audio/quell#mono"
 URI_STEREO="https://github.com/quell-audio/quell#stereo"
 
+# Under `make asan-check` the plugin is built with ASan; third-party hosts (jalv, pipewire) are
+# not, so they get the runtime preloaded (leak checks off: their own leaks are not ours to judge).
+# Use: env $HOST_ENV CMD ARGS... (unquoted: it is empty or a list of assignments)
+HOST_ENV=
+asan_lib=$(readelf -d "$B/test-lv2/quell.lv2/quell.so" 2>/dev/null |
+  sed -n 's/.*Shared library: \[\(libasan[^]]*\)\].*/\1/p' | head -n 1)
+if [ -n "$asan_lib" ]; then
+  HOST_ENV="LD_PRELOAD=$(${CC:-cc} -print-file-name="$asan_lib") ASAN_OPTIONS=detect_leaks=0"
+  echo "plugin built with ASan: third-party hosts run with $HOST_ENV"
+fi
+
 # value KEY "key=value key=value ..." -> value
 value() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 

@@ -85,7 +85,7 @@ context.objects = [
 EOF
 }
 pw_start() { # DIR
-  PIPEWIRE_CONFIG_DIR="$1" pipewire -c quell-test.conf >"$T/pipewire.log" 2>&1 &
+  env PIPEWIRE_CONFIG_DIR="$1" $HOST_ENV pipewire -c quell-test.conf >"$T/pipewire.log" 2>&1 &
   PW_PID=$!
   i=0
   while [ $i -lt 50 ]; do
@@ -114,7 +114,7 @@ note "negative control: the same file with a wrong plugin URI must be refused"
 pw_config "$T/pw0"
 sed 's|quell#mono|quell#no-such-variant|; s|quell#stereo|quell#no-such-variant|' "$CONF" \
   >"$T/pw0/quell-test.conf.d/quell-filter-chain.conf"
-PIPEWIRE_CONFIG_DIR="$T/pw0" timeout 10 pipewire -c quell-test.conf >"$T/pw0.log" 2>&1 &&
+timeout 10 env PIPEWIRE_CONFIG_DIR="$T/pw0" $HOST_ENV pipewire -c quell-test.conf >"$T/pw0.log" 2>&1 &&
   fail "pipewire accepted a config naming a plugin that does not exist"
 grep -q "filter-chain" "$T/pw0.log" || fail "no filter-chain error for the wrong URI: $(cat "$T/pw0.log")"
 

@@ -31,7 +31,7 @@ for variant in mono stereo; do
     sleep 0.3
     echo controls
     sleep 1
-  } | timeout 30 jalv -n "$name" -x "$uri" >"$T/jalv-$variant.txt" 2>&1
+  } | timeout 30 env $HOST_ENV jalv -n "$name" -x "$uri" >"$T/jalv-$variant.txt" 2>&1
   rc=$?
   sed 's/^/    | /' "$T/jalv-$variant.txt" | tail -n 30
   [ $rc -eq 0 ] || fail "jalv exited $rc for $variant"
