@@ -147,7 +147,8 @@ def xcorr_lag(reference, test, max_lag):
 class Processors:
     """How each system turns a noisy file into an output file of the same length, aligned."""
 
-    def __init__(self, build, env):
+    def __init__(self, build, env, quell_host='auto'):
+        self.requested_host = quell_host
         self.build = os.path.abspath(build)
         self.env = env
         self.speex = os.path.join(self.build, 'host-test', 'speex_denoise')
@@ -164,12 +165,20 @@ class Processors:
         if 'quell' in systems:
             if not os.path.isfile(os.path.join(self.bundle, 'manifest.ttl')):
                 problems.append(f'the LV2 bundle {self.bundle} is not built (make)')
-            if os.access(self.quell_process, os.X_OK):
+            elif not (os.path.isfile(os.path.join(self.bundle, 'quell.qwb')) or os.environ.get('QUELL_MODEL')):
+                problems.append(f'the LV2 bundle {self.bundle} has no weights (model/quell.qwb not trained yet: '
+                                'make train; or evaluate the others with EVAL_SYSTEMS="noisy speex")')
+            has_process = os.access(self.quell_process, os.X_OK)
+            has_lv2apply = shutil.which('lv2apply') is not None
+            if self.requested_host in ('auto', 'quell-process') and has_process:
                 self.quell_host = 'quell-process'
-            elif shutil.which('lv2apply'):
+            elif self.requested_host in ('auto', 'lv2apply') and has_lv2apply:
                 self.quell_host = 'lv2apply'
             else:
-                problems.append('neither build/host-test/quell-process nor lv2apply (lilv-utils) found')
+                problems.append(f'no lilv host for Quell (--quell-host {self.requested_host}): need '
+                                'build/host-test/quell-process or lv2apply (lilv-utils)')
+            if not has_lv2apply:
+                problems.append('lv2apply (lilv-utils) not found: it measures the plugin delay')
         return problems
 
     def _run(self, cmd):
@@ -366,14 +375,15 @@ def spectrogram_png(path, title, panels, rate):
         f, t, z = stft(x, fs=rate, nperseg=nfft, noverlap=nfft * 3 // 4)
         specs.append((label, f, t, 20 * np.log10(np.abs(z) + 1e-9)))
     top = max(s[3].max() for s in specs)
-    fig, axes = plt.subplots(len(specs), 1, figsize=(10, 2.3 * len(specs)), sharex=True, sharey=True)
+    fig, axes = plt.subplots(len(specs), 1, figsize=(10, 2.2 * len(specs)), sharex=True, sharey=True,
+                             layout='constrained')
     for ax, (label, f, t, db) in zip(np.atleast_1d(axes), specs):
         mesh = ax.pcolormesh(t, f / 1000.0, db, vmin=top - 90, vmax=top, shading='auto', cmap='magma')
         ax.set_ylabel('kHz')
         ax.set_title(label, fontsize=9, loc='left')
     np.atleast_1d(axes)[-1].set_xlabel('seconds')
     fig.suptitle(title, fontsize=10)
-    fig.colorbar(mesh, ax=axes, label='dB', shrink=0.8)
+    fig.colorbar(mesh, ax=axes, label='dB', shrink=0.6)
     fig.savefig(path, dpi=90)
     plt.close(fig)
 
@@ -420,6 +430,8 @@ def main(argv):
     parser.add_argument('--systems', default=','.join(ALL_SYSTEMS))
     parser.add_argument('--sets', default=','.join(ALL_SETS))
     parser.add_argument('--spectrograms', type=int, default=3, help='items per set drawn as PNG')
+    parser.add_argument('--quell-host', choices=('auto', 'quell-process', 'lv2apply'), default='auto',
+                        help='how the plugin is hosted (auto: quell-process when built, else lv2apply)')
     args = parser.parse_args(argv)
 
     systems = [s for s in args.systems.replace(' ', ',').split(',') if s]
@@ -437,8 +449,16 @@ def main(argv):
     os.makedirs(os.path.join(work, 'spectrograms'), exist_ok=True)
 
     env = dict(os.environ)
-    env['LV2_PATH'] = os.path.abspath(args.build)  # the built bundle, never an installed one
-    processors = Processors(args.build, env)
+    # LV2_PATH holds only a link to the built bundle: never an installed Quell, and lilv does not
+    # scan (and complain about) every other folder of the build tree.
+    lv2_dir = os.path.join(work, 'lv2')
+    os.makedirs(lv2_dir, exist_ok=True)
+    link = os.path.join(lv2_dir, 'quell.lv2')
+    if os.path.islink(link) or os.path.exists(link):
+        os.remove(link)
+    os.symlink(os.path.abspath(os.path.join(args.build, 'quell.lv2')), link)
+    env['LV2_PATH'] = lv2_dir
+    processors = Processors(args.build, env, args.quell_host)
     problems = processors.check(systems)
     dnsmos_problem = dnsmos.check_available()
     if dnsmos_problem:

@@ -60,7 +60,9 @@ def _stoi_window():
 
 
 def _framed(x):
-    """Every full STOI frame of x (hop STOI_HOP) as rows of a (frames, STOI_FRAME) view."""
+    """Every full STOI frame of x (hop STOI_HOP) as rows of a (frames, STOI_FRAME) view. Like pystoi
+    and the reference meter this includes a last frame ending exactly at len(x), which Taal's MATLAB
+    loop (1:K:length(x)-N) leaves out; the difference is one frame per signal."""
     if len(x) < STOI_FRAME:
         return np.zeros((0, STOI_FRAME))
     return np.lib.stride_tricks.sliding_window_view(x, STOI_FRAME)[::STOI_HOP]

@@ -1,0 +1,479 @@
+"""data.py — training data for Quell: source lists, augmented mixing, and a feature cache.
+
+Every feature and band energy comes from the C engine (model/quell_dsp.py); this file only
+decides *what* audio the engine analyses. One clip = T frames of one mixture, analysed at one
+sample rate, starting from zero state (as the plugin does at instantiate).
+
+Sources (paths relative to the shared data folder, ../shared/data by default):
+  speech, 16 kHz    speech/librispeech, speech/emodb, speech/keywords
+  speech, 44.1 kHz  tuxpaint read descriptions from get-debian-speech.sh (model/cache/debian-speech),
+                    every language except bg, lt, nl, ml (reserved for evaluation); absent -> skipped
+  noise             noise/ambient/* except playground, noise/nonspeech, noise/keyboard,
+                    noise/household; never noise/street_cafe, never dev/
+  synthetic noise   white/pink/brown, mains hum + harmonics, hiss, fan-like tonal (full band)
+The asterisk prompts of get-debian-speech.sh are G.722, which neither libsndfile nor sox decodes
+here, so they are not used.
+
+Targets per frame and band: ideal gain g = sqrt(E_clean / E_noisy) clipped to [0, 1], stored as
+-1 where it is unknown (masked in the loss): bands above the analysis Nyquist, bands above a
+band-limited speech source's Nyquist while speech is active (we do not know its highs), and
+bands where the mixture is digital silence. VAD = clean frame energy within 35 dB of the clip's
+loudest clean frame (-1 = masked: speech-free clips with no speech at all are a clean 0).
+
+Cache layout (model/cache/<name>/): float16 .npy arrays feats [N, T, nfeat], gains [N, T, nb],
+vad [N, T], and meta.json (config, seed, clip count, source folders and minutes).
+
+    /usr/bin/python3 model/data.py --out model/cache/train --clips 5000 --seed 1
+"""
+import argparse
+import glob
+import json
+import math
+import multiprocessing as mp
+import os
+import sys
+import time
+from fractions import Fraction
+
+import numpy as np
+import scipy.signal as sps
+import soundfile as sf
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import quell_dsp  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_DATA = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "data"))
+DEFAULT_DEBIAN = os.path.join(HERE, "cache", "debian-speech")
+
+SPEECH16_DIRS = ["speech/librispeech", "speech/emodb", "speech/keywords"]
+TUXPAINT_HELD_OUT = {"bg", "lt", "nl", "ml"}
+NOISE_DIRS_EXCLUDED = {"noise/ambient/playground", "noise/street_cafe"}
+AUDIO_EXT = (".flac", ".opus", ".ogg", ".wav")
+
+# Feature/model configuration of the shipped model (the engine defaults except 40 bands: more
+# resolution between 700 Hz and 4 kHz, where speech harmonics and most noise energy sit).
+SHIPPED_BANDS = 40
+FRAMES_PER_CLIP = 1000  # 5 s at a 5 ms hop
+RATES = [(48000, 0.70), (44100, 0.10), (32000, 0.10), (16000, 0.10)]
+
+
+def shipped_config():
+    cfg = quell_dsp.default_config()
+    cfg.nb_bands = SHIPPED_BANDS
+    cfg.nfeat = 2 * SHIPPED_BANDS
+    return cfg
+
+
+# ----------------------------------------------------------------------------------- sources
+def list_sources(data_dir=DEFAULT_DATA, debian_dir=DEFAULT_DEBIAN):
+    """Returns {"speech16": [...], "speechwb": [...], "noise": [...]} lists of file paths, and
+    the folders they came from. Held-out material is never listed."""
+    def files(d):
+        out = []
+        for root, _, names in os.walk(d):
+            out += [os.path.join(root, n) for n in names if n.lower().endswith(AUDIO_EXT)]
+        return sorted(out)
+
+    lists = {"speech16": [], "speechwb": [], "noise": []}
+    folders = {"speech16": [], "speechwb": [], "noise": []}
+    for d in SPEECH16_DIRS:
+        p = os.path.join(data_dir, d)
+        if os.path.isdir(p):
+            lists["speech16"] += files(p)
+            folders["speech16"].append(d)
+    tux = os.path.join(debian_dir, "tuxpaint")
+    if os.path.isdir(tux):
+        for lang in sorted(os.listdir(tux)):
+            code = lang.split(".")[0]
+            if code in TUXPAINT_HELD_OUT:
+                continue
+            lists["speechwb"] += files(os.path.join(tux, lang))
+            folders["speechwb"].append("tuxpaint/" + lang)
+    noise_root = os.path.join(data_dir, "noise")
+    if os.path.isdir(noise_root):
+        cand = []
+        for d in sorted(os.listdir(noise_root)):
+            sub = os.path.join(noise_root, d)
+            if d == "ambient":
+                cand += ["noise/ambient/" + c for c in sorted(os.listdir(sub))]
+            elif os.path.isdir(sub):
+                cand.append("noise/" + d)
+        for d in cand:
+            if d in NOISE_DIRS_EXCLUDED:
+                continue
+            lists["noise"] += files(os.path.join(data_dir, d))
+            folders["noise"].append(d)
+    # Belt and braces: nothing from dev/ or a held-out folder, whatever the layout.
+    for k, v in lists.items():
+        lists[k] = [f for f in v if "/dev/" not in f and "/playground/" not in f
+                    and "/street_cafe/" not in f]
+    return lists, folders
+
+
+def load_audio(path):
+    """Mono float32 and its rate."""
+    x, rate = sf.read(path, dtype="float32", always_2d=True)
+    return np.ascontiguousarray(x.mean(axis=1)), rate
+
+
+class Sources:
+    """All source audio decoded into memory once (workers share it through fork)."""
+
+    def __init__(self, lists, verbose=True):
+        self.sets = {}
+        self.minutes = {}
+        t0 = time.time()
+        for k, paths in lists.items():
+            items = []
+            for p in paths:
+                try:
+                    x, r = load_audio(p)
+                except Exception as e:  # an unreadable file is skipped, not fatal
+                    print(f"skip {p}: {e}", file=sys.stderr)
+                    continue
+                if len(x) < r // 10 or not np.all(np.isfinite(x)) or np.max(np.abs(x)) < 1e-4:
+                    continue
+                items.append((x, r, p))
+            self.sets[k] = items
+            self.minutes[k] = sum(len(x) / r for x, r, _ in items) / 60.0
+            if verbose:
+                print(f"{k}: {len(items)} files, {self.minutes[k]:.1f} min", file=sys.stderr)
+        if verbose:
+            print(f"decoded in {time.time() - t0:.0f} s", file=sys.stderr)
+
+
+# ------------------------------------------------------------------------------- signal bits
+def resample(x, rate_in, rate_out, speed=1.0):
+    """Band-limited resampling by a rational factor; speed > 1 plays faster (higher pitch)."""
+    ratio = Fraction(rate_out / (rate_in * speed)).limit_denominator(160) if speed != 1.0 \
+        else Fraction(int(rate_out), int(rate_in))
+    if ratio == 1:
+        return x.astype(np.float32)
+    return sps.resample_poly(x, ratio.numerator, ratio.denominator).astype(np.float32)
+
+
+def shaped_noise(rng, n, rate, slope_db_oct):
+    """Gaussian noise with a power spectrum falling slope_db_oct per octave (0 white, -3 pink,
+    -6 brown), full band up to Nyquist, unit RMS."""
+    spec = np.fft.rfft(rng.standard_normal(n))
+    f = np.fft.rfftfreq(n, 1.0 / rate)
+    f[0] = f[1]
+    spec *= (f / 1000.0) ** (slope_db_oct / (20.0 * math.log10(2.0)))
+    y = np.fft.irfft(spec, n)
+    return (y / (np.std(y) + 1e-12)).astype(np.float32)
+
+
+def synth_noise(rng, n, rate):
+    """One of the synthetic full-band noises, unit RMS."""
+    kind = rng.choice(["white", "pink", "brown", "tilt", "hum", "hiss", "fan"])
+    t = np.arange(n) / rate
+    if kind == "white":
+        y = shaped_noise(rng, n, rate, 0.0)
+    elif kind == "pink":
+        y = shaped_noise(rng, n, rate, -3.0)
+    elif kind == "brown":
+        y = shaped_noise(rng, n, rate, -6.0)
+    elif kind == "tilt":
+        y = shaped_noise(rng, n, rate, rng.uniform(-8.0, 3.0))
+    elif kind == "hum":
+        # Mains hum: 50/60 Hz and harmonics (odd ones stronger, as from rectifiers/transformers),
+        # sometimes buzzing (many harmonics), with a little broadband floor.
+        f0 = rng.choice([50.0, 60.0]) * rng.uniform(0.99, 1.01)
+        nh = int(rng.integers(3, 40))
+        y = np.zeros(n)
+        decay = rng.uniform(0.0, 0.25)
+        for h in range(1, nh + 1):
+            if f0 * h >= rate / 2:
+                break
+            a = math.exp(-decay * h) * (1.5 if h % 2 else 1.0) * rng.uniform(0.3, 1.0)
+            y += a * np.sin(2 * np.pi * f0 * h * t + rng.uniform(0, 2 * np.pi))
+        y /= np.std(y) + 1e-12
+        y += 10 ** (rng.uniform(-40, -15) / 20) * shaped_noise(rng, n, rate, -3.0)
+    elif kind == "hiss":
+        y = shaped_noise(rng, n, rate, rng.uniform(-1.0, 3.0))
+        b, a = sps.butter(2, rng.uniform(1000.0, 5000.0) / (rate / 2), "high")
+        y = sps.lfilter(b, a, y)
+    else:  # fan: low-passed noise plus blade-pass tones with slow wobble
+        y = shaped_noise(rng, n, rate, rng.uniform(-6.0, -2.0))
+        bp = rng.uniform(60.0, 400.0)
+        wob = 1.0 + 0.003 * np.sin(2 * np.pi * rng.uniform(0.1, 1.0) * t)
+        ph = 2 * np.pi * bp * np.cumsum(wob) / rate
+        for h in range(1, int(rng.integers(2, 8))):
+            y += rng.uniform(0.2, 1.5) / h * np.sin(h * ph + rng.uniform(0, 2 * np.pi))
+        if rng.random() < 0.5:
+            y += 0.3 * np.sin(2 * np.pi * rng.uniform(1000, 8000) * t)  # motor whine
+    y = np.asarray(y, np.float64)
+    return (y / (np.std(y) + 1e-12)).astype(np.float32)
+
+
+def random_eq(rng, rate):
+    """A microphone/room colour: one or two peaking biquads plus an optional low/high-pass.
+    Returns a list of (b, a) sections."""
+    secs = []
+    for _ in range(int(rng.integers(1, 3))):
+        f0 = math.exp(rng.uniform(math.log(100.0), math.log(min(10000.0, rate * 0.4))))
+        gain_db = rng.uniform(-10.0, 10.0)
+        q = rng.uniform(0.5, 2.0)
+        A = 10 ** (gain_db / 40)
+        w = 2 * math.pi * f0 / rate
+        al = math.sin(w) / (2 * q)  # RBJ audio EQ cookbook, peaking EQ
+        b = np.array([1 + al * A, -2 * math.cos(w), 1 - al * A])
+        a = np.array([1 + al / A, -2 * math.cos(w), 1 - al / A])
+        secs.append((b / a[0], a / a[0]))
+    if rng.random() < 0.3:
+        fc = rng.uniform(40.0, 250.0)
+        secs.append(sps.butter(2, fc / (rate / 2), "high"))
+    return secs
+
+
+def apply_eq(secs, x):
+    for b, a in secs:
+        x = sps.lfilter(b, a, x)
+    return x.astype(np.float32)
+
+
+def synth_rir(rng, rate):
+    """Synthetic room impulse response: a direct path then exponentially decaying noise
+    (RT60 0.15..0.9 s). Returns (full, early) where early keeps the first 50 ms (the target)."""
+    rt60 = rng.uniform(0.15, 0.9)
+    n = int(rate * min(1.2, rt60 * 1.2))
+    t = np.arange(n) / rate
+    h = rng.standard_normal(n) * np.exp(-6.908 * t / rt60)  # -60 dB at rt60
+    h *= 10 ** (rng.uniform(-12.0, 0.0) / 20) / (np.sqrt(np.sum(h ** 2)) + 1e-12)
+    pre = int(rate * rng.uniform(0.001, 0.004))
+    h[:pre] = 0.0
+    h[0] = 1.0
+    early = h.copy()
+    early[int(0.05 * rate):] = 0.0
+    return h.astype(np.float32), early.astype(np.float32)
+
+
+def crop_or_loop(rng, x, n):
+    if len(x) >= n:
+        s = int(rng.integers(0, len(x) - n + 1))
+        return x[s:s + n]
+    reps = int(math.ceil(n / len(x))) + 1
+    y = np.tile(x, reps)
+    s = int(rng.integers(0, len(x)))
+    return y[s:s + n]
+
+
+def rms(x):
+    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)) + 1e-20))
+
+
+# ---------------------------------------------------------------------------------- one clip
+def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
+    """One augmented mixture analysed by the engine. Returns (feats, gains, vad, info)."""
+    rates, probs = zip(*RATES)
+    rate = int(rng.choice(rates, p=probs))
+    hop = quell_dsp.hop_samples(cfg, rate)
+    n = frames * hop
+
+    # --- speech track: utterances with gaps, or nothing (noise-only clip)
+    speech = np.zeros(n, np.float32)
+    speech_nyq = rate / 2.0
+    has_speech = rng.random() >= 0.08
+    if has_speech:
+        use_wb = len(src.sets.get("speechwb", [])) > 0 and rng.random() < 0.55
+        pool = src.sets["speechwb" if use_wb else "speech16"]
+        pos = int(rng.uniform(0.0, 0.6) * rate) if rng.random() < 0.5 else 0
+        while pos < n:
+            x, r, _ = pool[int(rng.integers(len(pool)))]
+            speed = rng.uniform(0.92, 1.08) if rng.random() < 0.3 else 1.0
+            # Long utterances: take a random piece so one file does not fill every clip.
+            if len(x) > 6 * r:
+                s = int(rng.integers(0, len(x) - 6 * r))
+                x = x[s:s + 6 * r]
+            y = resample(x, r, rate, speed)
+            speech_nyq = min(speech_nyq, r * speed / 2.0)
+            y = y * (10 ** (rng.uniform(-6, 6) / 20) / (rms(y) + 1e-9))
+            m = min(len(y), n - pos)
+            speech[pos:pos + m] += y[:m]
+            pos += m + int(rng.uniform(0.05, 1.2) * rate)
+
+    # --- reverberation (target keeps the direct path and early reflections)
+    target = speech
+    if has_speech and rng.random() < 0.25:
+        h, early = synth_rir(rng, rate)
+        target = sps.fftconvolve(speech, early)[:n].astype(np.float32)
+        speech = sps.fftconvolve(speech, h)[:n].astype(np.float32)
+
+    # --- noise track: real and/or synthetic, sometimes with a full-band hiss floor
+    noise = np.zeros(n, np.float32)
+    speech_only = has_speech and rng.random() < 0.06
+    if not speech_only:
+        for _ in range(1 if rng.random() < 0.7 else 2):
+            if rng.random() < 0.72 and src.sets["noise"]:
+                x, r, _ = src.sets["noise"][int(rng.integers(len(src.sets["noise"])))]
+                y = crop_or_loop(rng, x, int(math.ceil(n * r / rate)) + 64)
+                y = resample(y, r, rate)[:n]
+                if len(y) < n:
+                    y = np.pad(y, (0, n - len(y)))
+            else:
+                y = synth_noise(rng, n, rate)
+            y = y * (10 ** (rng.uniform(-8, 0) / 20) / (rms(y) + 1e-9))
+            if rng.random() < 0.25:  # slow level changes: non-stationary noise
+                t = np.arange(n) / rate
+                y = y * (1.0 + 0.8 * np.sin(2 * np.pi * rng.uniform(0.05, 0.5) * t
+                                              + rng.uniform(0, 6.3))).astype(np.float32)
+            noise += y
+        if rng.random() < 0.5:
+            noise += (rms(noise) * 10 ** (rng.uniform(-35, -15) / 20)
+                      * shaped_noise(rng, n, rate, rng.uniform(-3.0, 0.0)))
+
+    # --- SNR against active speech
+    if has_speech and not speech_only:
+        act = np.abs(speech) > 1e-4
+        p_s = rms(speech[act]) if np.any(act) else rms(speech)
+        snr = rng.uniform(-5.0, 30.0) if rng.random() < 0.85 else rng.uniform(-5.0, 10.0)
+        g = p_s / (rms(noise) + 1e-12) * 10 ** (-snr / 20)
+        noise *= g
+    else:
+        snr = float("nan")
+
+    mix = speech + noise
+    # --- microphone colour applies to everything the microphone hears, target included
+    if rng.random() < 0.5:
+        secs = random_eq(rng, rate)
+        mix, target = apply_eq(secs, mix), apply_eq(secs, target)
+    # --- level: -45..-10 dBFS RMS, sometimes driven into clipping
+    lvl = 10 ** (rng.uniform(-45.0, -10.0) / 20) / (rms(mix) + 1e-12)
+    mix, target = mix * lvl, target * lvl
+    if rng.random() < 0.08:
+        drive = 10 ** (rng.uniform(0.0, 9.0) / 20) / (np.max(np.abs(mix)) + 1e-12)
+        mix, target = mix * drive, target * drive
+        mix = np.clip(mix, -1.0, 1.0)
+    mix = mix.astype(np.float32)
+    target = target.astype(np.float32)
+
+    feats, e_n, e_c = quell_dsp.analyze(cfg, rate, mix, target)
+    assert len(feats) == frames
+
+    # --- targets
+    centres = src_centres(cfg)
+    uppers = np.append(centres[1:], centres[-1] + (centres[-1] - centres[-2]))
+    gains = np.sqrt(e_c / np.maximum(e_n, 1e-20))
+    gains = np.clip(gains, 0.0, 1.0)
+    e_tot = e_c.sum(axis=1)
+    peak = float(e_tot.max()) if has_speech else 0.0
+    if has_speech and peak > 0:
+        vad = (e_tot > peak * 10 ** (-3.5)).astype(np.float32)
+    else:
+        vad = np.zeros(frames, np.float32)
+    mask = np.ones_like(gains, dtype=bool)
+    mask[:, centres >= rate / 2.0 * 0.98] = False  # nothing to hear or to act on there
+    mask &= e_n > 1e-11                            # digital silence: gain meaningless
+    # A band-limited speech source has lost its highs: while it speaks, its target there is
+    # unknown (its absence would teach the model that speech has no highs).
+    lost = uppers > speech_nyq * 0.95
+    if np.any(lost):
+        active = e_tot > (peak * 1e-5 if peak > 0 else np.inf)
+        mask[np.ix_(active, lost)] = False
+    gains[~mask] = -1.0
+    info = {"rate": rate, "snr": snr, "speech_nyq": speech_nyq}
+    return feats, gains.astype(np.float32), vad, info
+
+
+_CENTRES = {}
+
+
+def src_centres(cfg):
+    key = (cfg.nb_bands, cfg.band_fmax_hz, cfg.band_min_hz)
+    if key not in _CENTRES:
+        _CENTRES[key] = quell_dsp.band_centres(cfg)
+    return _CENTRES[key]
+
+
+# ------------------------------------------------------------------------------------- cache
+_W = {}
+
+
+def _worker_init(src, cfg_dict, seed):
+    _W["src"] = src
+    _W["cfg"] = quell_dsp.QuellConfig.from_dict(cfg_dict)
+    _W["seed"] = seed
+
+
+def _worker_clip(i):
+    # Each clip has its own generator, so the cache does not depend on worker scheduling.
+    rng = np.random.default_rng([_W["seed"], i])
+    f, g, v, info = make_clip(_W["src"], _W["cfg"], rng)
+    return i, f.astype(np.float16), g.astype(np.float16), v.astype(np.float16), info
+
+
+def build_cache(out, clips, seed, cfg, jobs=2, data_dir=DEFAULT_DATA, debian_dir=DEFAULT_DEBIAN):
+    lists, folders = list_sources(data_dir, debian_dir)
+    if not lists["speech16"] and not lists["speechwb"]:
+        raise SystemExit(f"no speech found under {data_dir}: is ../shared/data there?")
+    if not lists["speechwb"]:
+        print(f"warning: no wideband speech in {debian_dir}; run "
+              f"../shared/data/get-debian-speech.sh {debian_dir}", file=sys.stderr)
+    src = Sources(lists)
+    os.makedirs(out, exist_ok=True)
+    if os.path.exists(os.path.join(out, "meta.json")):  # meta.json marks a complete cache
+        os.remove(os.path.join(out, "meta.json"))
+    T, nf, nb = FRAMES_PER_CLIP, cfg.nfeat, cfg.nb_bands
+    F = np.lib.format.open_memmap(os.path.join(out, "feats.npy"), "w+", np.float16, (clips, T, nf))
+    G = np.lib.format.open_memmap(os.path.join(out, "gains.npy"), "w+", np.float16, (clips, T, nb))
+    V = np.lib.format.open_memmap(os.path.join(out, "vad.npy"), "w+", np.float16, (clips, T))
+    t0 = time.time()
+    rates = {}
+    with mp.get_context("fork").Pool(jobs, _worker_init, (src, cfg.as_dict(), seed)) as pool:
+        for k, (i, f, g, v, info) in enumerate(pool.imap_unordered(_worker_clip, range(clips),
+                                                                   chunksize=4)):
+            F[i], G[i], V[i] = f, g, v
+            rates[info["rate"]] = rates.get(info["rate"], 0) + 1
+            if (k + 1) % 200 == 0:
+                print(f"{k + 1}/{clips} clips, {time.time() - t0:.0f} s", file=sys.stderr)
+    F.flush(), G.flush(), V.flush()
+    meta = {
+        "clips": clips, "frames_per_clip": T, "seed": seed, "config": cfg.as_dict(),
+        "folders": folders, "source_minutes": {k: round(v, 1) for k, v in src.minutes.items()},
+        "source_files": {k: len(v) for k, v in src.sets.items()},
+        "rates": {str(k): v for k, v in sorted(rates.items())},
+        "mixture_minutes": round(clips * T * cfg.hop_us / 1e6 / 60, 1),
+        "seconds": round(time.time() - t0, 1),
+    }
+    with open(os.path.join(out, "meta.json"), "w") as fh:
+        json.dump(meta, fh, indent=1)
+    print(f"cache {out}: {clips} clips in {meta['seconds']} s", file=sys.stderr)
+    return meta
+
+
+def open_cache(path):
+    """Memory-mapped (feats, gains, vad, meta) of a cache written by build_cache."""
+    with open(os.path.join(path, "meta.json")) as fh:
+        meta = json.load(fh)
+    f = np.load(os.path.join(path, "feats.npy"), mmap_mode="r")
+    g = np.load(os.path.join(path, "gains.npy"), mmap_mode="r")
+    v = np.load(os.path.join(path, "vad.npy"), mmap_mode="r")
+    return f, g, v, meta
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=os.path.join(HERE, "cache", "train"))
+    ap.add_argument("--clips", type=int, default=5000, help="5 s clips (default: ~7 hours)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--data", default=DEFAULT_DATA)
+    ap.add_argument("--debian", default=DEFAULT_DEBIAN)
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep an existing cache made with the same clips, seed and config")
+    a = ap.parse_args()
+    cfg = shipped_config()
+    meta_path = os.path.join(a.out, "meta.json")
+    if a.reuse and os.path.exists(meta_path):
+        with open(meta_path) as fh:
+            old = json.load(fh)
+        if (old.get("clips"), old.get("seed"), old.get("config")) == (a.clips, a.seed,
+                                                                       cfg.as_dict()):
+            print(f"reusing {a.out} (same clips, seed and config)", file=sys.stderr)
+            return
+    build_cache(a.out, a.clips, a.seed, cfg, a.jobs, a.data, a.debian)
+
+
+if __name__ == "__main__":
+    main()

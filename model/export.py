@@ -1,0 +1,140 @@
+"""export.py — writes a trained checkpoint as the weights blob (model/FORMAT.md) plus golden
+vectors for tests/test_golden.c, and checks the C network against PyTorch before it finishes.
+
+    /usr/bin/python3 model/export.py --run shipped        # -> model/quell.qwb, model/golden.bin
+
+golden.bin layout (all little-endian):
+  offset 0   8 bytes  magic "QUELLGV\\0"
+         8   u32      version = 1
+        12   u32      T, number of frames
+        16   u32      F, features per frame (the blob's nfeat)
+        20   u32      B, bands (the blob's nb_bands)
+        24   u32      CRC-32 of the blob these outputs belong to (its last 4 bytes)
+        28   u32      reserved = 0
+        32   f32      features [T][F]   (engine features of a held-out training-cache mixture)
+             f32      gains    [T][B]   PyTorch outputs from zero state
+             f32      vad      [T]
+"""
+import argparse
+import os
+import struct
+import sys
+import zlib
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import quell_dsp  # noqa: E402
+from train import QuellNet  # noqa: E402
+
+BLOB_MAGIC = b"QUELLWB\0"
+BLOB_VERSION = 1
+HEADER_SIZE = 64
+GOLDEN_MAGIC = b"QUELLGV\0"
+GOLDEN_FRAMES = 300
+TOLERANCE = 1e-4  # the same bound tests/test_golden.c asserts
+
+
+def config_bytes(cfg):
+    """The ten configuration fields, in FORMAT.md order (u32 except three f32)."""
+    return struct.pack("<3I3f4I", cfg["hop_us"], cfg["window_hops"], cfg["nb_bands"],
+                       cfg["band_fmax_hz"], cfg["band_min_hz"], cfg["norm_tau_ms"], cfg["nfeat"],
+                       cfg["input_hidden"], cfg["gru_layers"], cfg["gru_hidden"])
+
+
+def tensor_record(name, arr):
+    a = np.ascontiguousarray(arr, dtype="<f4")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} holds non-finite values")
+    nm = name.encode("ascii")
+    if len(nm) >= 32:
+        raise ValueError(f"tensor name too long: {name}")
+    rows, cols = (a.shape[0], 1) if a.ndim == 1 else a.shape
+    return nm.ljust(32, b"\0") + struct.pack("<4I", a.ndim, rows, cols, 0) + a.tobytes()
+
+
+def model_tensors(model):
+    """(name, array) in FORMAT.md order from a QuellNet."""
+    sd = {k: v.detach().cpu().numpy().astype(np.float32) for k, v in model.state_dict().items()}
+    out = [("norm.mean", sd["norm_mean"]), ("norm.scale", sd["norm_scale"]),
+           ("input.weight", sd["input.weight"]), ("input.bias", sd["input.bias"])]
+    for i in range(len(model.grus)):
+        for part in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            out.append((f"gru{i}.{part}", sd[f"grus.{i}.{part}_l0"]))
+    out += [("gain.weight", sd["gain.weight"]), ("gain.bias", sd["gain.bias"]),
+            ("vad.weight", sd["vad.weight"]), ("vad.bias", sd["vad.bias"])]
+    return out
+
+
+def blob_bytes(cfg, model):
+    tensors = model_tensors(model)
+    head = BLOB_MAGIC + struct.pack("<2I", BLOB_VERSION, HEADER_SIZE) + config_bytes(cfg)
+    head += struct.pack("<2I", len(tensors), 0)
+    assert len(head) == HEADER_SIZE
+    body = head + b"".join(tensor_record(n, a) for n, a in tensors)
+    return body + struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
+
+
+def golden_bytes(blob, feats, gains, vad):
+    T, F = feats.shape
+    B = gains.shape[1]
+    crc = struct.unpack("<I", blob[-4:])[0]
+    return (GOLDEN_MAGIC + struct.pack("<6I", 1, T, F, B, crc, 0)
+            + np.ascontiguousarray(feats, "<f4").tobytes()
+            + np.ascontiguousarray(gains, "<f4").tobytes()
+            + np.ascontiguousarray(vad, "<f4").tobytes())
+
+
+def load_checkpoint(path):
+    ck = torch.load(path, map_location="cpu")
+    cfg = ck["config"]
+    model = QuellNet(cfg["nfeat"], cfg["nb_bands"], cfg["input_hidden"], cfg["gru_layers"],
+                     cfg["gru_hidden"])
+    model.load_state_dict(ck["model"])
+    model.eval()
+    return model, cfg, ck
+
+
+def golden_features(cache):
+    """Features of the last (held-out validation) clip of the cache: a real mixture."""
+    import data
+    F, _, _, _ = data.open_cache(cache)
+    return np.asarray(F[-1, :GOLDEN_FRAMES], np.float32)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--run", default="shipped")
+    ap.add_argument("--checkpoint", help="default: model/checkpoints/<run>.pt")
+    ap.add_argument("--cache", default=os.path.join(HERE, "cache", "train"))
+    ap.add_argument("--blob", default=os.path.join(HERE, "quell.qwb"))
+    ap.add_argument("--golden", default=os.path.join(HERE, "golden.bin"))
+    a = ap.parse_args()
+    model, cfg, _ = load_checkpoint(a.checkpoint or os.path.join(HERE, "checkpoints", f"{a.run}.pt"))
+    blob = blob_bytes(cfg, model)
+
+    feats = golden_features(a.cache)
+    with torch.no_grad():
+        g, v, _ = model(torch.from_numpy(feats)[None])
+    g, v = g[0].numpy(), v[0].numpy()
+
+    # The engine must load the blob and reproduce PyTorch before anything is written.
+    cm = quell_dsp.Model.from_bytes(blob)
+    cg, cv = cm.run_net(feats)
+    err = max(float(np.max(np.abs(cg - g))), float(np.max(np.abs(cv - v))))
+    print(f"C vs PyTorch on {len(feats)} golden frames: max abs error {err:.2e}")
+    if not err <= TOLERANCE:
+        raise SystemExit(f"C network disagrees with PyTorch ({err:.2e} > {TOLERANCE}): not written")
+
+    for path, data_ in ((a.blob, blob), (a.golden, golden_bytes(blob, feats, g, v))):
+        with open(path + ".tmp", "wb") as fh:
+            fh.write(data_)
+        os.replace(path + ".tmp", path)
+        print(f"wrote {path} ({len(data_)} bytes)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+# model/model.mk — training pipeline (`make train`), golden-vector and feature-equality tests.
+#
+#   make train     rebuild the shipped weights model/quell.qwb, model/golden.bin and model/MODEL.md
+#                  from ../shared/data (+ model/cache/debian-speech) with the fixed seed; needs
+#                  /usr/bin/python3 with numpy, scipy, soundfile and torch (Debian packages).
+#                  Wideband speech first: ../shared/data/get-debian-speech.sh $(CURDIR)/model/cache/debian-speech
+#   make train TRAIN_RESUME=1   continue an interrupted run from model/checkpoints/
+# CI never trains: it only runs the tests below against the committed blob and golden vectors.
+
+TRAIN_SEED   ?= 1
+TRAIN_CLIPS  ?= 5000
+TRAIN_RUN    ?= shipped
+TRAIN_NICE   ?= nice -n 5
+TRAIN_CACHE  := model/cache/train
+TRAIN_RESUME ?=
+
+train: $(DSP_SO)
+	@$(PYTHON) -c 'import numpy, scipy, soundfile, torch' || { echo "make train needs python3-numpy python3-scipy python3-soundfile python3-torch" >&2; exit 1; }
+	QUELL_DSP_LIB=$(DSP_SO) $(TRAIN_NICE) $(PYTHON) model/data.py --out $(TRAIN_CACHE) \
+	  --clips $(TRAIN_CLIPS) --seed $(TRAIN_SEED) --reuse
+	QUELL_DSP_LIB=$(DSP_SO) $(TRAIN_NICE) $(PYTHON) model/train.py --cache $(TRAIN_CACHE) \
+	  --run $(TRAIN_RUN) --seed $(TRAIN_SEED) $(if $(TRAIN_RESUME),--resume)
+	QUELL_DSP_LIB=$(DSP_SO) $(PYTHON) model/export.py --run $(TRAIN_RUN) --cache $(TRAIN_CACHE) \
+	  --blob $(QUELL_BLOB) --golden model/golden.bin
+	$(PYTHON) model/card.py --run $(TRAIN_RUN) --cache $(TRAIN_CACHE) --blob $(QUELL_BLOB)
+
+# Golden vectors: the C network reproduces PyTorch on the shipped blob (skips without it).
+$(BUILD)/tests/test_golden: $(BUILD)/tests/test_golden.o $(DSP_LIB)
+	$(CC) $(Q_LDFLAGS) -o $@ $^ $(DSP_LIBS)
+
+# Features computed in C, compared with model/quell_dsp.py by tests/test_features_py.sh.
+$(BUILD)/tests/features_dump: $(BUILD)/tests/features_dump.o $(DSP_LIB)
+	$(CC) $(Q_LDFLAGS) -o $@ $^ $(DSP_LIBS)
+
+CHECK_PROGS   += $(BUILD)/tests/test_golden
+CHECK_SCRIPTS += tests/test_features_py.sh
+CHECK_DEPS    += $(BUILD)/tests/features_dump $(DSP_SO)

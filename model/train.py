@@ -1,0 +1,249 @@
+"""train.py — trains Quell's gain estimator (PyTorch, CPU is enough) on a feature cache.
+
+The network is exactly the one model/FORMAT.md describes and dsp/quell_net.c runs:
+  x' = (x - mean) * scale -> dense tanh (input_hidden) -> gru_layers stacked GRUs (gru_hidden)
+  -> concat of every GRU's output -> gain dense sigmoid (nb_bands), vad dense sigmoid (1).
+
+Loss (per frame, masked where the target is unknown, see model/data.py):
+  bands:  mean_b w * [ d^2 + 10 d^4 ],  d = sqrt(g_pred) - sqrt(g_true)   (RNNoise's form: the
+          square root compresses gains so small-gain errors count, the 4th power punishes large
+          misses), w = 1 + SPEECH_GUARD where g_pred < g_true (eating speech costs more than
+          leaving a little noise: speech distortion is what listeners and STOI punish first)
+  vad:    VAD_WEIGHT * BCE(p_vad, vad)
+
+Defaults (the shipped model; `make train` runs them):
+  --cache model/cache/train  --seed 1  --steps 700  --batch 16  --seq 250  --lr 2e-3
+  --input-hidden 128  --gru-layers 2  --gru-hidden 128  (config from model/data.py: 40 bands)
+Clips are 1000 frames, trained as four 250-frame chunks with the GRU state carried across
+(truncated back-propagation, one optimiser update per chunk), so each clip starts from zero
+state as the plugin does. 700 steps = 2800 updates = 11.2 M frames (about 2 passes over the
+5000-clip cache); the size was chosen for CPU time, measured in model/MODEL.md.
+Checkpoints: model/checkpoints/<run>.pt every --ckpt-every steps and at the end; `--resume`
+continues from one (same batches, same result as an uninterrupted run).
+
+    nice -n 5 /usr/bin/python3 model/train.py --run shipped
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+SPEECH_GUARD = 0.5
+VAD_WEIGHT = 0.1
+
+
+class QuellNet(nn.Module):
+    """The FORMAT.md network. Features in [B, T, nfeat]; gains [B, T, nb], vad [B, T]."""
+
+    def __init__(self, nfeat, nb_bands, input_hidden, gru_layers, gru_hidden):
+        super().__init__()
+        self.register_buffer("norm_mean", torch.zeros(nfeat))
+        self.register_buffer("norm_scale", torch.ones(nfeat))
+        self.input = nn.Linear(nfeat, input_hidden)
+        self.grus = nn.ModuleList(
+            nn.GRU(input_hidden if i == 0 else gru_hidden, gru_hidden, batch_first=True)
+            for i in range(gru_layers))
+        self.gain = nn.Linear(gru_layers * gru_hidden, nb_bands)
+        self.vad = nn.Linear(gru_layers * gru_hidden, 1)
+
+    def forward(self, x, state=None):
+        h = torch.tanh(self.input((x - self.norm_mean) * self.norm_scale))
+        outs, new_state = [], []
+        for i, gru in enumerate(self.grus):
+            h, s = gru(h, None if state is None else state[i])
+            outs.append(h)
+            new_state.append(s)
+        c = torch.cat(outs, dim=-1)
+        return torch.sigmoid(self.gain(c)), torch.sigmoid(self.vad(c)).squeeze(-1), new_state
+
+
+def macs_per_frame(nfeat, nb, ih, layers, hid):
+    """Multiply-accumulates per frame of the network (matrix products only)."""
+    m = nfeat * ih
+    for i in range(layers):
+        m += 3 * hid * ((ih if i == 0 else hid) + hid)
+    return m + (nb + 1) * layers * hid
+
+
+def loss_fn(gp, vp, g, v):
+    """Masked RNNoise-style band loss + VAD BCE. Targets < 0 are masked."""
+    m = (g >= 0).float()
+    gt = g.clamp(min=0.0)
+    d = torch.sqrt(gp + 1e-8) - torch.sqrt(gt + 1e-8)
+    w = 1.0 + SPEECH_GUARD * (gp < gt).float()
+    lg = (m * w * (d * d + 10.0 * d ** 4)).sum() / m.sum().clamp(min=1.0)
+    mv = (v >= 0).float()
+    bce = -(v.clamp(min=0) * torch.log(vp + 1e-7) + (1 - v.clamp(min=0)) * torch.log(1 - vp + 1e-7))
+    lv = (mv * bce).sum() / mv.sum().clamp(min=1.0)
+    return lg + VAD_WEIGHT * lv, lg.detach(), lv.detach()
+
+
+def feature_stats(feats, nclips=400):
+    """Per-feature mean and 1/std over a sample of clips (fixed: first nclips)."""
+    f = np.asarray(feats[:nclips], np.float32).reshape(-1, feats.shape[-1])
+    mean = f.mean(axis=0)
+    std = f.std(axis=0)
+    return mean, 1.0 / np.maximum(std, 1e-3)
+
+
+def evaluate(model, F, G, V, idx, seq, batch=32):
+    model.eval()
+    tot = [0.0, 0.0, 0.0]
+    n = 0
+    with torch.no_grad():
+        for s in range(0, len(idx), batch):
+            b = idx[s:s + batch]
+            x = torch.from_numpy(np.asarray(F[b], np.float32))
+            gp, vp, _ = model(x)
+            g = torch.from_numpy(np.asarray(G[b], np.float32))
+            v = torch.from_numpy(np.asarray(V[b], np.float32))
+            l, lg, lv = loss_fn(gp, vp, g, v)
+            for k, val in enumerate((l, lg, lv)):
+                tot[k] += float(val) * len(b)
+            n += len(b)
+    model.train()
+    return [t / max(n, 1) for t in tot]
+
+
+def main():
+    import data
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cache", default=os.path.join(HERE, "cache", "train"))
+    ap.add_argument("--run", default="shipped", help="checkpoint/run name")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=700)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--seq", type=int, default=250, help="frames per back-propagation chunk")
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--input-hidden", type=int, default=128)
+    ap.add_argument("--gru-layers", type=int, default=2)
+    ap.add_argument("--gru-hidden", type=int, default=128)
+    ap.add_argument("--val-frac", type=float, default=0.04)
+    ap.add_argument("--ckpt-every", type=int, default=50)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--bench", type=int, default=0, help="time this many steps and exit")
+    a = ap.parse_args()
+
+    torch.manual_seed(a.seed)
+    np.random.seed(a.seed)
+    torch.set_num_threads(a.threads)
+    F, G, V, meta = data.open_cache(a.cache)
+    # Whole cache in memory (float16, under 1 GB for 5 hours): random access is then free.
+    F, G, V = np.ascontiguousarray(F), np.ascontiguousarray(G), np.ascontiguousarray(V)
+    cfgd = dict(meta["config"])
+    cfgd.update(input_hidden=a.input_hidden, gru_layers=a.gru_layers, gru_hidden=a.gru_hidden)
+    nclips, T, nfeat = F.shape
+    nb = G.shape[-1]
+    nval = max(1, int(nclips * a.val_frac))
+    train_idx = np.arange(nclips - nval)
+    val_idx = np.arange(nclips - nval, nclips)
+    chunks = T // a.seq
+
+    model = QuellNet(nfeat, nb, a.input_hidden, a.gru_layers, a.gru_hidden)
+    mean, scale = feature_stats(F[train_idx])
+    model.norm_mean.copy_(torch.from_numpy(mean))
+    model.norm_scale.copy_(torch.from_numpy(scale))
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4, betas=(0.9, 0.99))
+
+    def lr_at(step):  # short warm-up, then cosine decay to 5% of the peak
+        if step < 30:
+            return a.lr * (step + 1) / 30
+        p = (step - 30) / max(1, a.steps - 30)
+        return a.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
+
+    ckdir = os.path.join(HERE, "checkpoints")
+    os.makedirs(ckdir, exist_ok=True)
+    ckpath = os.path.join(ckdir, f"{a.run}.pt")
+    step, elapsed, cpu, history = 0, 0.0, 0.0, []
+    if a.resume and os.path.exists(ckpath):
+        ck = torch.load(ckpath)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, elapsed, history = ck["step"], ck["elapsed"], ck["history"]
+        cpu = ck.get("cpu", 0.0)
+        print(f"resumed {ckpath} at step {step}", flush=True)
+
+    def save(final=False):
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                    "elapsed": elapsed, "cpu": cpu, "history": history, "config": cfgd, "args": vars(a),
+                    "cache_meta": meta}, ckpath + ".tmp")
+        os.replace(ckpath + ".tmp", ckpath)
+
+    params = sum(p.numel() for p in model.parameters())
+    macs = macs_per_frame(nfeat, nb, a.input_hidden, a.gru_layers, a.gru_hidden)
+    print(f"model: {params} parameters, {macs} MAC/frame = {macs * 200 / 1e6:.1f} MMAC/s at 200 "
+          f"frames/s; {len(train_idx)} train clips, {nval} val clips of {T} frames", flush=True)
+
+    per_epoch = len(train_idx) // a.batch
+    t_last, c_last = time.time(), time.process_time()
+    frames_done, frames_total = 0, 0
+    loss_acc = [0.0, 0.0, 0.0, 0]
+    while step < (a.bench or a.steps):
+        # The batch of a step depends only on (seed, step): resuming replays the same batches.
+        epoch, k = divmod(step, per_epoch)
+        perm = np.random.default_rng([a.seed, epoch]).permutation(train_idx)
+        b = np.sort(perm[k * a.batch:(k + 1) * a.batch])
+        x_all = torch.from_numpy(F[b].astype(np.float32))
+        g_all = torch.from_numpy(G[b].astype(np.float32))
+        v_all = torch.from_numpy(V[b].astype(np.float32))
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step)
+        state = None
+        for c in range(chunks):
+            sl = slice(c * a.seq, (c + 1) * a.seq)
+            gp, vp, state = model(x_all[:, sl], state)
+            state = [s.detach() for s in state]
+            loss, lg, lv = loss_fn(gp, vp, g_all[:, sl], v_all[:, sl])
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            loss_acc[0] += float(loss); loss_acc[1] += float(lg); loss_acc[2] += float(lv)
+            loss_acc[3] += 1
+        frames_done += len(b) * chunks * a.seq
+        step += 1
+        if step % 10 == 0 or step == a.steps or a.bench:
+            now = time.time()
+            elapsed += now - t_last
+            cpu += time.process_time() - c_last
+            fps = frames_done / (now - t_last)
+            frames_total += frames_done
+            t_last, c_last, frames_done = now, time.process_time(), 0
+            n = max(loss_acc[3], 1)
+            print(f"step {step}/{a.steps} loss {loss_acc[0] / n:.4f} (gain {loss_acc[1] / n:.4f}"
+                  f" vad {loss_acc[2] / n:.4f}) lr {lr_at(step - 1):.2e} {fps:.0f} frames/s "
+                  f"{elapsed / 60:.1f} min (cpu {cpu / 60:.1f} min)", flush=True)
+            loss_acc = [0.0, 0.0, 0.0, 0]
+        if a.bench:
+            continue
+        if step % a.ckpt_every == 0 or step == a.steps:
+            vl = evaluate(model, F, G, V, val_idx, a.seq)
+            history.append({"step": step, "val_loss": vl[0], "val_gain": vl[1], "val_vad": vl[2],
+                            "minutes": elapsed / 60, "cpu_minutes": cpu / 60})
+            print(f"  val loss {vl[0]:.4f} (gain {vl[1]:.4f} vad {vl[2]:.4f})", flush=True)
+            save()
+    if a.bench:
+        return
+    summary = {"run": a.run, "steps": step, "train_minutes": round(elapsed / 60, 1),
+               "cpu_minutes": round(cpu / 60, 1),
+               "frames": step * a.batch * chunks * a.seq,
+               "frames_per_s_wall": round(step * a.batch * chunks * a.seq / max(elapsed, 1e-9)),
+               "final": history[-1] if history else None, "parameters": params,
+               "macs_per_frame": macs, "config": cfgd, "args": vars(a)}
+    with open(os.path.join(ckdir, f"{a.run}.json"), "w") as fh:
+        json.dump(summary, fh, indent=1)
+    print(json.dumps(summary["final"]), flush=True)
+
+
+if __name__ == "__main__":
+    main()
