@@ -3,7 +3,7 @@
 #   make                 build/host-test/quell-process (files, lilv + libsndfile)
 #                        build/host-test/quell-jack    (JACK latency/load/live harness)
 #   make check           fast host tests (offline processor, JACK latency at a few sizes/rates,
-#                        jalv, Ardour-style scan, PipeWire config)
+#                        jalv, Ardour-style scan, PipeWire config, Ardour itself if installed)
 #   make host-check      the long JACK matrix: buffer sizes 16..2048 x 44.1/48/96 kHz, both
 #                        variants, plus a short --load table (CI runs it)
 #   make install         quell-process and quell-jack into $(DESTDIR)$(BINDIR)
@@ -46,7 +46,8 @@ all: $(QUELL_PROCESS) $(QUELL_JACK)
 
 CHECK_PROGS   += $(HOST_SCAN)
 CHECK_SCRIPTS += tests/test_quell_process.sh tests/test_quell_process_data.sh \
-                 tests/test_jack_latency.sh tests/test_jack_jalv.sh tests/test_host_pipewire.sh
+                 tests/test_jack_latency.sh tests/test_jack_jalv.sh tests/test_host_pipewire.sh \
+                 tests/test_host_ardour.sh
 CHECK_DEPS    += $(QUELL_PROCESS) $(QUELL_JACK) $(QUELL_WAVCMP) fixture-bundle
 
 # The long JACK matrix: every power-of-two buffer size 16..2048 at 44.1, 48 and 96 kHz for both
