@@ -2,6 +2,7 @@
  *
  *   bench_quell [--model PATH] [--bundle DIR] [--process EXE] [--workdir DIR]
  *   bench_quell --callgrind RATE CHANNELS BLOCK SECONDS [--model PATH]
+ *   bench_quell --silence-hours H [--model PATH]     (only the silence row, H hours for real)
  *
  * Rows: CPU seconds per audio second of quell_engine_process at 16/44.1/48/96 kHz, mono and
  * stereo, blocks of 32/128/480/1024 frames (median over repeats); the same through the LV2 run()
@@ -14,7 +15,8 @@
  *
  * The model: --model PATH (make passes $QUELL_MODEL, else model/quell.qwb when it exists), else a
  * fixture blob of the default configuration (random weights; same shapes, same cost).
- * Environment: BENCH_SECONDS (audio seconds per measurement, default 5), BENCH_REPEATS (5). */
+ * Environment: BENCH_SECONDS (audio seconds per measurement, default 5), BENCH_REPEATS (5),
+ * BENCH_SILENCE_HOURS (run the silence row for that long instead of extrapolating 2 minutes). */
 #include <errno.h>
 #include <float.h>
 #include <malloc.h>
@@ -488,11 +490,9 @@ static void bench_denormal_rows(const Bench *b)
 
 /* 24 hours of digital silence, fast-forwarded in 4096-frame blocks: measured over a stretch
  * and extrapolated (BENCH_SILENCE_HOURS runs that many hours for real). */
-static void bench_silence_row(const Bench *b)
+static void bench_silence_row(const Bench *b, double hours)
 {
   const double rate = 48000.0;
-  const char *env = getenv("BENCH_SILENCE_HOURS");
-  const double hours = env ? atof(env) : 0.0;
   const double seconds = hours > 0 ? hours * 3600.0 : 120.0;
   char err[256];
   QuellEngine *e = quell_engine_create(b->model, rate, 1, err, sizeof err);
@@ -661,6 +661,9 @@ int main(int argc, char **argv)
   const char *s = getenv("BENCH_SECONDS"), *r = getenv("BENCH_REPEATS");
   if (s && atof(s) > 0) b.seconds = atof(s);
   if (r && atoi(r) > 0) b.repeats = atoi(r);
+  const char *sh = getenv("BENCH_SILENCE_HOURS");
+  double silence_hours = sh ? atof(sh) : 0.0;
+  int silence_only = 0;
   int callgrind = 0, cg_ch = 1;
   double cg_rate = 48000, cg_seconds = 10;
   uint32_t cg_block = 480;
@@ -669,7 +672,10 @@ int main(int argc, char **argv)
     else if (!strcmp(argv[i], "--bundle") && i + 1 < argc) b.bundle = argv[++i];
     else if (!strcmp(argv[i], "--process") && i + 1 < argc) b.process = argv[++i];
     else if (!strcmp(argv[i], "--workdir") && i + 1 < argc) b.workdir = argv[++i];
-    else if (!strcmp(argv[i], "--callgrind") && i + 4 < argc) {
+    else if (!strcmp(argv[i], "--silence-hours") && i + 1 < argc) {
+      silence_hours = atof(argv[++i]);
+      silence_only = 1;
+    } else if (!strcmp(argv[i], "--callgrind") && i + 4 < argc) {
       callgrind = 1;
       cg_rate = atof(argv[++i]);
       cg_ch = atoi(argv[++i]);
@@ -677,13 +683,20 @@ int main(int argc, char **argv)
       cg_seconds = atof(argv[++i]);
     } else {
       fprintf(stderr, "usage: %s [--model PATH] [--bundle DIR] [--process EXE] [--workdir DIR]\n"
-                      "       %s --callgrind RATE CHANNELS BLOCK SECONDS [--model PATH]\n",
-              argv[0], argv[0]);
+                      "       %s --callgrind RATE CHANNELS BLOCK SECONDS [--model PATH]\n"
+                      "       %s --silence-hours H [--model PATH]\n",
+              argv[0], argv[0], argv[0]);
       return 2;
     }
   }
   if (bench_load_model(&b)) return 1;
   if (callgrind) return bench_callgrind_job(&b, cg_rate, cg_ch, cg_block, cg_seconds);
+  if (silence_only) {
+    bench_silence_row(&b, silence_hours);
+    quell_model_free(b.model);
+    free(b.blob);
+    return 0;
+  }
 
   mkdir(b.workdir, 0755);
   /* The plugin reads its weights from QUELL_MODEL when set, so both paths bench one model. */
@@ -701,7 +714,7 @@ int main(int argc, char **argv)
   else printf("\n## LV2 run(): skipped, no Quell plugins in %s (make fixture-bundle)\n", b.bundle);
   bench_speex_table(&b);
   bench_denormal_rows(&b);
-  bench_silence_row(&b);
+  bench_silence_row(&b, silence_hours);
   bench_memory_table(&b, have_lv2 ? &h : NULL);
   bench_process_rss(&b);
   if (h.world) lilv_world_free(h.world);
