@@ -86,7 +86,7 @@ typedef struct {
   QuellHostInstance *inst;
   atomic_uint published;       /* latency published on the ports, frames */
   atomic_int latency_changed;  /* the plugin wrote a latency other than the published one */
-  atomic_uint gaps;            /* breaks in the frame clock seen by this client */
+  atomic_uint gaps;            /* cycles skipped: breaks in the frame clock seen by this client */
   atomic_uint nframes;         /* last period size */
   atomic_uint xruns;
   atomic_uint voice, reduction; /* float bits */
@@ -180,10 +180,11 @@ static int quell_jack_host_process(jack_nframes_t n, void *arg) {
   if (pr && atomic_load_explicit(&pr->armed, memory_order_acquire)) {
     const uint64_t start = atomic_load_explicit(&pr->rec_start, memory_order_relaxed);
     uint32_t filled = atomic_load_explicit(&pr->rec_filled, memory_order_relaxed);
+    const float *outs[QUELL_HOST_MAX_AUDIO];
+    for (uint32_t k = 0; k < pr->channels; k++) outs[k] = jack_port_get_buffer(h->out[k], n);
     for (jack_nframes_t i = 0; i < n; i++) {
       if (pos + i < start || pos + i - start >= pr->rec_len) continue;
-      for (uint32_t k = 0; k < pr->channels; k++)
-        pr->rec[k][pos + i - start] = ((const float *)jack_port_get_buffer(h->out[k], n))[i];
+      for (uint32_t k = 0; k < pr->channels; k++) pr->rec[k][pos + i - start] = outs[k][i];
       filled++;
     }
     atomic_store_explicit(&pr->rec_filled, filled, memory_order_release);
@@ -651,24 +652,25 @@ static int quell_jack_load(QuellJackHost *h, const QuellJackOptions *o) {
     free(sorted);
     return quell_jack_fail(QUELL_JACK_EXIT_DISAGREE, "out of memory");
   }
-  printf("%-7s %-7s %-8s %-8s %-8s %-8s %-8s %-8s %-6s %s\n", "rate", "period", "period", "cycles",
-         "mean", "p99", "max", "max", "xruns", "jack");
-  printf("%-7s %-7s %-8s %-8s %-8s %-8s %-8s %-8s %-6s %s\n", "Hz", "frames", "us", "", "%", "%",
-         "%", "us", "", "dsp %");
+  /* "skipped": cycles the server never ran us for (breaks in JACK's frame clock). */
+  printf("%-7s %-7s %-8s %-8s %-8s %-8s %-8s %-8s %-6s %-8s %s\n", "rate", "period", "period",
+         "cycles", "mean", "p99", "max", "max", "xruns", "skipped", "jack");
+  printf("%-7s %-7s %-8s %-8s %-8s %-8s %-8s %-8s %-6s %-8s %s\n", "Hz", "frames", "us", "", "%",
+         "%", "%", "us", "", "cycles", "dsp %");
   const int n_periods = o->n_periods ? o->n_periods : 1;
   int r = 0;
   for (int pi = 0; pi < n_periods && !quell_jack_stop; pi++) {
     if (o->n_periods && (r = quell_jack_set_period(h, o->periods[pi]))) break;
     quell_jack_sleep_ms(200); /* let the new size settle before counting */
     quell_jack_republish(h);
-    const uint32_t xr0 = atomic_load(&h->xruns);
+    const uint32_t xr0 = atomic_load(&h->xruns), gaps0 = atomic_load(&h->gaps);
     atomic_store(&h->run_count, 0);
     atomic_store_explicit(&h->collect, 1, memory_order_release);
     quell_jack_sleep_ms((int)(o->load_s * 1000.0));
     atomic_store_explicit(&h->collect, 0, memory_order_release);
     quell_jack_sleep_ms(50); /* a process call may still be storing its last sample */
     const uint32_t n = atomic_load_explicit(&h->run_count, memory_order_acquire);
-    const uint32_t xruns = atomic_load(&h->xruns) - xr0;
+    const uint32_t xruns = atomic_load(&h->xruns) - xr0, gaps = atomic_load(&h->gaps) - gaps0;
     const uint32_t period = jack_get_buffer_size(h->client);
     const double period_us = 1e6 * period / rate;
     if (n == 0) {
@@ -681,9 +683,9 @@ static int quell_jack_load(QuellJackHost *h, const QuellJackOptions *o) {
     for (uint32_t i = 0; i < n; i++) sum += sorted[i];
     const double mean_us = sum / n / 1e3, p99_us = sorted[(uint32_t)(0.99 * (n - 1))] / 1e3,
                  max_us = sorted[n - 1] / 1e3;
-    printf("%-7.0f %-7u %-8.0f %-8u %-8.2f %-8.2f %-8.2f %-8.1f %-6u %.1f\n", rate, period,
+    printf("%-7.0f %-7u %-8.0f %-8u %-8.2f %-8.2f %-8.2f %-8.1f %-6u %-8u %.1f\n", rate, period,
            period_us, n, 100.0 * mean_us / period_us, 100.0 * p99_us / period_us,
-           100.0 * max_us / period_us, max_us, xruns, jack_cpu_load(h->client));
+           100.0 * max_us / period_us, max_us, xruns, gaps, jack_cpu_load(h->client));
     fflush(stdout);
   }
   free(sorted);

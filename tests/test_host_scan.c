@@ -32,6 +32,7 @@ static int quell_scan_failures;
 
 /* One scan of one variant at one rate. */
 static void quell_scan_one(QuellHost *host, const char *uri, double rate) {
+  const int failures_before = quell_scan_failures;
   char err[1024];
   QuellHostInstance *inst = quell_host_instance_new(host, uri, rate, QUELL_SCAN_BLOCK, err,
                                                     sizeof err);
@@ -88,7 +89,7 @@ static void quell_scan_one(QuellHost *host, const char *uri, double rate) {
   const uint32_t total = 3 * expected + 4096;
   uint32_t pos = 0, peak_at = 0;
   float peak = 0.0f;
-  int finite = 1;
+  int finite = 1, latency_moved = 0;
   for (size_t s = 0; pos < total; s++) {
     uint32_t n = sizes[s % (sizeof sizes / sizeof sizes[0])];
     if (n > total - pos) n = total - pos;
@@ -100,8 +101,9 @@ static void quell_scan_one(QuellHost *host, const char *uri, double rate) {
         if (!isfinite(out[k][i])) finite = 0;
         if (fabsf(out[k][i]) > peak) peak = fabsf(out[k][i]), peak_at = pos + i;
       }
-    QUELL_SCAN_CHECK(inst->values[inst->latency_port] == (float)expected,
-                     "%s @%.0f: latency moved to %g", uri, rate, inst->values[inst->latency_port]);
+    if (inst->values[inst->latency_port] != (float)expected && !latency_moved++)
+      QUELL_SCAN_CHECK(0, "%s @%.0f: latency moved to %g", uri, rate,
+                       inst->values[inst->latency_port]);
     pos += n;
   }
   QUELL_SCAN_CHECK(finite, "%s @%.0f: non-finite output", uri, rate);
@@ -110,8 +112,9 @@ static void quell_scan_one(QuellHost *host, const char *uri, double rate) {
                    peak_at, peak, 100 + expected);
   lilv_instance_deactivate(inst->instance);
   quell_host_instance_free(inst);
-  printf("ok %s @ %.0f Hz: latency %u written on the first run, impulse delay %u\n", uri, rate,
-         expected, peak_at - 100);
+  if (quell_scan_failures == failures_before)
+    printf("ok %s @ %.0f Hz: latency %u written on the first run, impulse delay %u\n", uri, rate,
+           expected, peak_at - 100);
 }
 
 int main(void) {
