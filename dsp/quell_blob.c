@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "quell_crc32.h"
 #include "quell_model.h"
@@ -236,6 +237,12 @@ QuellModel *quell_model_load_file(const char *path, char *err, size_t err_len)
   FILE *f = fopen(path, "rb");
   if (!f) {
     quell_blob_fail(err, err_len, "cannot open weights '%s': %s", path, strerror(errno));
+    return NULL;
+  }
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    quell_blob_fail(err, err_len, "weights '%s' is not a regular file", path);
+    fclose(f);
     return NULL;
   }
   unsigned char *buf = NULL;

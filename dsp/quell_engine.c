@@ -54,6 +54,7 @@ struct QuellEngine {
   float control_coef, release_coef, gate_close_coef;
   float wet;            /* bypass crossfade position: 1 = processed, 0 = dry */
   float wet_step;
+  int params_fresh;     /* next set_params starts the smoothers at its values (no glide) */
 
   float voice_prob, reduction_db;
 };
@@ -185,6 +186,7 @@ void quell_engine_reset(QuellEngine *e)
   e->wet = e->target.enabled ? 1.0f : 0.0f;
   e->voice_prob = 0.0f;
   e->reduction_db = 0.0f;
+  e->params_fresh = 1;
 }
 
 void quell_engine_set_params(QuellEngine *e, const QuellParams *p)
@@ -195,6 +197,14 @@ void quell_engine_set_params(QuellEngine *e, const QuellParams *p)
   e->target.gate_hold_ms = quell_engine_clampf(p->gate_hold_ms, 0.0f, 2000.0f);
   e->target.gate_floor_db = quell_engine_clampf(p->gate_floor_db, -80.0f, 0.0f);
   e->target.enabled = p->enabled != 0;
+  if (e->params_fresh) {
+    /* First values after create/reset: a host that runs before (or without) activate must
+     * not hear a glide from the defaults to its settings. */
+    e->limit_db = e->target.atten_limit_db;
+    e->gate_floor_db = e->target.gate_floor_db;
+    e->wet = e->target.enabled ? 1.0f : 0.0f;
+    e->params_fresh = 0;
+  }
 }
 
 float quell_engine_voice_probability(const QuellEngine *e) { return e->voice_prob; }

@@ -14,7 +14,7 @@
 #define QUELL_LV2_MINOR_VERSION 1
 #define QUELL_LV2_MICRO_VERSION 0
 /* LICENSE in the repository root is the GNU GPL (version 2 text); doap has one URI for the GPL. */
-#define QUELL_LICENSE_URI "http://usefulinc.com/doap/licenses/gpl"
+#define QUELL_LICENSE_URI "http://spdx.org/licenses/GPL-2.0-or-later"
 
 typedef struct {
   const char *symbol;
