@@ -223,7 +223,14 @@ static int quell_process_out_format(const char *out, const SF_INFO *in_info) {
     return in_info->format;
   if (chosen & SF_FORMAT_SUBMASK) return chosen; /* codecs: ogg/vorbis, ogg/opus, mp3 */
   const int major = chosen & SF_FORMAT_TYPEMASK;
-  const int subtypes[] = {in_info->format & SF_FORMAT_SUBMASK, SF_FORMAT_PCM_24, SF_FORMAT_PCM_16,
+  /* Only plain sample formats carry over: a lossy input codec (MP3, Vorbis, Opus) means nothing
+   * inside, say, a WAV, and libsndfile's format check does not always say so. */
+  const int in_sub = in_info->format & SF_FORMAT_SUBMASK;
+  const int plain = in_sub == SF_FORMAT_PCM_S8 || in_sub == SF_FORMAT_PCM_U8 ||
+                    in_sub == SF_FORMAT_PCM_16 || in_sub == SF_FORMAT_PCM_24 ||
+                    in_sub == SF_FORMAT_PCM_32 || in_sub == SF_FORMAT_FLOAT ||
+                    in_sub == SF_FORMAT_DOUBLE;
+  const int subtypes[] = {plain ? in_sub : SF_FORMAT_PCM_24, SF_FORMAT_PCM_24, SF_FORMAT_PCM_16,
                           SF_FORMAT_FLOAT};
   for (size_t i = 0; i < sizeof subtypes / sizeof subtypes[0]; i++) {
     SF_INFO probe = {.samplerate = in_info->samplerate,
