@@ -69,6 +69,7 @@ static void quell_process_usage(FILE *f) {
           "  --preset NAME      apply a preset (gentle, broadcast, meeting, music-safe, ...)\n"
           "  --set SYMBOL=VALUE set a control, after the preset (repeatable), e.g. atten_limit=12\n"
           "  --force            allow OUT to be the same file as IN\n"
+          "  --float            write 32-bit float samples (containers that take them)\n"
           "  --quiet            no progress bar\n"
           "  --verbose          print what is run to stderr\n"
           "  --print-controls   print the control values that would be used (then stop if no files)\n"
@@ -95,7 +96,7 @@ static int quell_process_fail(int code, const char *fmt, ...) {
 
 typedef struct {
   const char *uri; /* NULL: chosen from the channel count */
-  int force_mono, force_stereo, force, quiet, verbose, print_controls, list_presets;
+  int force_mono, force_stereo, force, quiet, verbose, print_controls, list_presets, float_out;
   const char *preset;
   const char *sets[QUELL_PROCESS_MAX_SETS];
   int n_sets;
@@ -126,6 +127,8 @@ static int quell_process_parse(int argc, char **argv, QuellProcessOptions *o) {
       o->sets[o->n_sets++] = argv[++i];
     } else if (!strcmp(a, "--force")) {
       o->force = 1;
+    } else if (!strcmp(a, "--float")) {
+      o->float_out = 1;
     } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
       o->quiet = 1;
     } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
@@ -217,8 +220,13 @@ static int quell_process_major_for(const char *path) {
 
 /* The full output format: OUT's container, keeping IN's sample format where the container takes
  * it (so a 24-bit WAV stays 24-bit), else the first of a list of sensible encodings. */
-static int quell_process_out_format(const char *out, const SF_INFO *in_info) {
+static int quell_process_out_format(const char *out, const SF_INFO *in_info, int float_out) {
   const int chosen = quell_process_major_for(out);
+  if (float_out) { /* asked for: float in OUT's container (or IN's), if it takes float */
+    SF_INFO probe = {.samplerate = in_info->samplerate, .channels = in_info->channels};
+    probe.format = ((chosen ? chosen : in_info->format) & SF_FORMAT_TYPEMASK) | SF_FORMAT_FLOAT;
+    if (sf_format_check(&probe)) return probe.format;
+  }
   if (!chosen || (chosen & SF_FORMAT_TYPEMASK) == (in_info->format & SF_FORMAT_TYPEMASK))
     return in_info->format;
   if (chosen & SF_FORMAT_SUBMASK) return chosen; /* codecs: ogg/vorbis, ogg/opus, mp3 */
@@ -329,7 +337,8 @@ static int quell_process_open_out(QuellProcess *qp) {
   }
   qp->out_info = (SF_INFO){.samplerate = qp->in_info.samplerate,
                            .channels = qp->in_info.channels,
-                           .format = quell_process_out_format(out, &qp->in_info)};
+                           .format = quell_process_out_format(out, &qp->in_info,
+                                                              qp->opt.float_out)};
   qp->out = sf_open_fd(fd, SFM_WRITE, &qp->out_info, SF_TRUE);
   if (!qp->out) {
     close(fd);

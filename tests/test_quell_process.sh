@@ -61,6 +61,12 @@ sox -n -r 48000 -c 1 -e floating-point -b 32 "$T/empty.wav" trim 0 0 || fail "so
 "$QP" "$T/empty.wav" "$T/empty.out.wav" || fail "quell-process on an empty file exit $?"
 [ "$(soxi -s "$T/empty.out.wav" 2>/dev/null)" = 0 ] || fail "empty input gave a non-empty output"
 
+note "--float: 16-bit in, 32-bit float WAV out"
+sox -R -n -r 48000 -c 1 -b 16 "$T/i16.wav" synth 0.3 sine 440 gain -3 || fail "sox"
+"$QP" --float --set atten_limit=0 "$T/i16.wav" "$T/f32.wav" || fail "quell-process --float exit $?"
+soxi "$T/f32.wav" 2>/dev/null | grep -q "Floating Point" || fail "--float did not write float samples"
+check_exact "$T/i16.wav" "$T/f32.wav" 0.00001
+
 note "format from the extension: WAV -> FLAC (16-bit) keeps length and content"
 sox -R -n -r 48000 -c 1 -b 16 "$T/p16.wav" synth 0.8 sine 200-3000 gain -3 || fail "sox"
 "$QP" --set atten_limit=0 "$T/p16.wav" "$T/p16.out.flac" || fail "quell-process exit $?"
