@@ -64,6 +64,19 @@ for run in $RUNS; do
   rows=$((rows + $(echo "$periods" | tr ',' '\n' | wc -l)))
 done
 
+note "--live: connects to the (dummy) system ports and prints meters once a second"
+"$QJ" --mono --name "qlive$$" --live --duration 2 >"$T/live.txt" 2>&1 &
+LIVE=$!
+sleep 1
+timeout 5 jack_lsp -c >"$T/conn.txt" 2>&1
+wait $LIVE || fail "quell-jack --live exited $?: $(cat "$T/live.txt")"
+cat "$T/live.txt"
+grep -A1 "^system:capture_1" "$T/conn.txt" | grep -q "qlive$$:in" ||
+  fail "--live did not connect system:capture_1 to its input: $(cat "$T/conn.txt")"
+grep -A1 "^qlive$$:out" "$T/conn.txt" | grep -q "system:playback_" ||
+  fail "--live did not connect its output to system playback"
+[ "$(grep -c '^voice ' "$T/live.txt")" -ge 1 ] || fail "--live printed no meter lines"
+
 if [ -n "$LOAD_PERIODS" ]; then
   note "DSP load, mono at 48000 Hz, ${LOAD_SECONDS}s per period size"
   quell_jackd_stop
