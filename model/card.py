@@ -127,13 +127,15 @@ def main():
         f"| seed | {args['seed']} |",
         f"| loss | mean over unmasked bands of w·(d² + 10·d⁴), d = √ĝ − √g, w = 1.5 where ĝ < g "
         "(speech guard); + 0.1 · voice BCE |",
-        f"| optimiser | AdamW lr {args['lr']:g} (30-step warm-up, cosine to 5 %), weight decay 1e-4, "
+        f"| optimiser | AdamW lr {args['lr']:g} (20-step warm-up, cosine to 5 %), weight decay 1e-4, "
         f"gradient clip 1.0 |",
         f"| schedule | {run['steps']} steps x {args['batch']} clips, {args['seq']}-frame chunks "
         f"(state carried, one update per chunk) = {run['frames'] / 1e6:.1f} M frames |",
         f"| time | {run['train_minutes']} min wall, {run['cpu_minutes']} min CPU "
         f"({run['frames_per_s_wall']} frames/s wall) on the 2-core build machine, shared with "
-        f"other work, torch {args['threads']} threads; data cache {meta['seconds'] / 60:.1f} min |",
+        f"other work, torch {args['threads']} threads; data: {meta['seconds'] / 60:.1f} min mixing + "
+        f"analysis" + (f", {meta['decode_seconds'] / 60:.1f} min decoding" if "decode_seconds" in meta
+                       else " (decoding the sources, ~2.5 min, not recorded)") + " |",
         f"| final validation ({int(args['val_frac'] * 100)} % of the clips, held out of training) | "
         f"loss {final.get('val_loss', float('nan')):.4f}, band term "
         f"{final.get('val_gain', float('nan')):.4f}, voice BCE {final.get('val_vad', float('nan')):.4f} |",

@@ -410,7 +410,9 @@ def build_cache(out, clips, seed, cfg, jobs=2, data_dir=DEFAULT_DATA, debian_dir
     if not lists["speechwb"]:
         print(f"warning: no wideband speech in {debian_dir}; run "
               f"../shared/data/get-debian-speech.sh {debian_dir}", file=sys.stderr)
+    t_decode = time.time()
     src = Sources(lists)
+    t_decode = time.time() - t_decode
     os.makedirs(out, exist_ok=True)
     if os.path.exists(os.path.join(out, "meta.json")):  # meta.json marks a complete cache
         os.remove(os.path.join(out, "meta.json"))
@@ -435,6 +437,7 @@ def build_cache(out, clips, seed, cfg, jobs=2, data_dir=DEFAULT_DATA, debian_dir
         "rates": {str(k): v for k, v in sorted(rates.items())},
         "mixture_minutes": round(clips * T * cfg.hop_us / 1e6 / 60, 1),
         "seconds": round(time.time() - t0, 1),
+        "decode_seconds": round(t_decode, 1),
     }
     with open(os.path.join(out, "meta.json"), "w") as fh:
         json.dump(meta, fh, indent=1)

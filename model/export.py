@@ -11,7 +11,7 @@ golden.bin layout (all little-endian):
         20   u32      B, bands (the blob's nb_bands)
         24   u32      CRC-32 of the blob these outputs belong to (its last 4 bytes)
         28   u32      reserved = 0
-        32   f32      features [T][F]   (engine features of a held-out training-cache mixture)
+        32   f32      features [T][F]   (engine features of a held-out cache mixture with speech)
              f32      gains    [T][B]   PyTorch outputs from zero state
              f32      vad      [T]
 """
@@ -99,9 +99,17 @@ def load_checkpoint(path):
 
 
 def golden_features(cache):
-    """Features of the last (held-out validation) clip of the cache: a real mixture."""
+    """Features of a held-out validation clip (the cache's last clips) that holds both speech
+    and pauses in its first GOLDEN_FRAMES frames, so the golden outputs span passing and
+    suppressing; chosen from the targets alone, deterministically."""
     import data
-    F, _, _, _ = data.open_cache(cache)
+    F, G, V, _ = data.open_cache(cache)
+    for i in range(len(F) - 1, max(-1, len(F) - 100), -1):
+        v = np.asarray(V[i, :GOLDEN_FRAMES], np.float32)
+        g = np.asarray(G[i, :GOLDEN_FRAMES], np.float32)
+        if 0.3 <= v.mean() <= 0.8 and (g < 0).mean() < 0.2:
+            print(f"golden frames from cache clip {i}")
+            return np.asarray(F[i, :GOLDEN_FRAMES], np.float32)
     return np.asarray(F[-1, :GOLDEN_FRAMES], np.float32)
 
 
