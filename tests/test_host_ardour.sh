@@ -9,6 +9,10 @@
 
 LUA=$(command -v ardour7-lua || command -v ardour8-lua || command -v ardour6-lua)
 [ -n "$LUA" ] || skip "Ardour not installed (apt-get install --no-install-recommends ardour); Ardour check skipped"
+# Ardour does not survive the ASan runtime preloaded into it (ardour7-lua hangs at start-up), so
+# under `make asan-check` this host is left to the plain build; jalv, pipewire and
+# test_host_scan still run the ASan plugin.
+[ -z "$HOST_ENV" ] || skip "Ardour check skipped under ASan (ardour7-lua hangs with the ASan runtime preloaded)"
 GEN="$B/presets/quell-presetgen"
 [ -x "$GEN" ] || fail "$GEN not built"
 "$GEN" --table >"$T/table.txt" || fail "quell-presetgen --table"
@@ -56,7 +60,7 @@ close_session()
 print("done")
 EOF
   note "Ardour ($LUA) with $variant"
-  timeout 120 env $HOST_ENV "$LUA" "$T/scan.lua" >"$T/ardour.txt" 2>&1
+  timeout 60 "$LUA" "$T/scan.lua" >"$T/ardour.txt" 2>&1
   rc=$?
   grep -v '^\[' "$T/ardour.txt" | sed 's/^/    | /'
   [ $rc -eq 0 ] && grep -q '^done' "$T/ardour.txt" || fail "ardour7-lua failed ($rc) for $variant"
