@@ -56,7 +56,10 @@ int main(int argc, char **argv) {
   SF_INFO ia = {0}, ib = {0};
   float *a = quell_wavcmp_read(argv[1], &ia);
   float *b = a ? quell_wavcmp_read(argv[2], &ib) : NULL;
-  if (!a || !b) return 2;
+  if (!a || !b) {
+    free(a);
+    return 2;
+  }
   const sf_count_t n = ia.frames < ib.frames ? ia.frames : ib.frames;
   const int c = ia.channels < ib.channels ? ia.channels : ib.channels;
   double maxdiff = 0.0, ea = 0.0, eb = 0.0;
