@@ -560,7 +560,7 @@ static void bench_memory_table(const Bench *b, BenchLilv *h)
           bench_lv2_close(&l);
         }
       }
-      printf("| %6.0f | %2d | %19zu (%6.3f MB) | %24ld (%6.3f MB) |\n", rate, ch, e1 - e0,
+      printf("| %6.0f | %2d | %18zu (%6.3f MB) | %23ld (%6.3f MB) |\n", rate, ch, e1 - e0,
              (double)(e1 - e0) / 1e6, lv2, (double)lv2 / 1e6);
     }
   }
