@@ -47,9 +47,16 @@
 enum { QUELL_JACK_EXIT_DISAGREE = 1, QUELL_JACK_EXIT_USAGE = 2, QUELL_JACK_EXIT_NOSERVER = 3,
        QUELL_JACK_EXIT_PLUGIN = 4 };
 
-static volatile sig_atomic_t quell_jack_stop;
+static volatile sig_atomic_t quell_jack_stop, quell_jack_server_gone;
 static void quell_jack_on_signal(int sig) {
   (void)sig;
+  quell_jack_stop = 1;
+}
+
+/* JACK calls this (from its own thread) when the server shuts down or drops the client. */
+static void quell_jack_on_shutdown(void *arg) {
+  (void)arg;
+  quell_jack_server_gone = 1;
   quell_jack_stop = 1;
 }
 
@@ -421,6 +428,7 @@ static int quell_jack_host_open(QuellJackHost *h, QuellHost *host, const QuellJa
   jack_set_process_callback(h->client, quell_jack_host_process, h);
   jack_set_latency_callback(h->client, quell_jack_host_latency, h);
   jack_set_xrun_callback(h->client, quell_jack_host_xrun, h);
+  jack_on_shutdown(h->client, quell_jack_on_shutdown, NULL);
   if (jack_activate(h->client))
     return quell_jack_fail(QUELL_JACK_EXIT_NOSERVER, "cannot activate the JACK client");
   return 0;
@@ -750,10 +758,12 @@ int main(int argc, char **argv) {
       fprintf(stderr, "quell-jack: warning: periods over %d frames were skipped\n",
               QUELL_JACK_MAX_BLOCK);
   }
-  if (h->client) {
+  if (quell_jack_server_gone) {
+    r = quell_jack_fail(QUELL_JACK_EXIT_NOSERVER, "the JACK server shut down or dropped us");
+  } else if (h->client) {
     jack_deactivate(h->client);
-    jack_client_close(h->client);
   }
+  if (h->client) jack_client_close(h->client);
   quell_jack_probe_free(h->probe);
   if (h->inst) {
     if (h->activated) lilv_instance_deactivate(h->inst->instance);
