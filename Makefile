@@ -26,7 +26,7 @@ Q_LDFLAGS = $(SAN_FLAGS)
 
 # pkg-config probes: stop early with a clear message rather than failing deep in a compile.
 # `make deps` must work on a machine that has none of them yet, so it skips the probes.
-QUELL_ONLY_DEPS := $(if $(MAKECMDGOALS),$(if $(filter-out deps deps-train,$(MAKECMDGOALS)),,1),)
+QUELL_ONLY_DEPS := $(if $(MAKECMDGOALS),$(if $(filter-out deps deps-train deps-hosts,$(MAKECMDGOALS)),,1),)
 define quell_pkg
 $(if $(QUELL_ONLY_DEPS),,$(if $(shell pkg-config --exists $(1) && echo ok),,$(error missing pkg-config package '$(1)': run the set-up command in README.md)))
 endef
@@ -35,30 +35,35 @@ $(foreach p,$(PKG_DSP),$(call quell_pkg,$(p)))
 DSP_CFLAGS = $(shell pkg-config --cflags fftw3f openblas)
 DSP_LIBS   = $(shell pkg-config --libs fftw3f openblas) -lfftw3f_threads -lpthread -lm
 
-.PHONY: all check install uninstall clean bench eval train fuzz asan-check host-check deps deps-train
+.PHONY: all check install uninstall clean bench eval train fuzz asan-check host-check deps deps-train deps-hosts
 all:
 
 # Debian packages. `make deps` (as root) is what build + tests need (CI runs it); `deps-train`
 # adds the training and evaluation stack. README.md's set-up command runs both.
 DEBIAN_DEPS = build-essential pkg-config clang libclang-rt-14-dev valgrind \
   lv2-dev sordi liblilv-dev lilv-utils ladspa-sdk jackd2 libjack-jackd2-dev jalv \
-  libopenblas-dev libfftw3-dev libsndfile1-dev libspeexdsp-dev sox
+  libopenblas-dev libfftw3-dev libsndfile1-dev libspeexdsp-dev sox \
+  pipewire wireplumber dbus
+# A real DAW for tests/test_host_ardour.sh (which skips without it); large, so optional in CI.
+DEBIAN_HOST_DEPS = ardour
 DEBIAN_TRAIN_DEPS = python3-torch python3-numpy python3-scipy python3-soundfile python3-matplotlib \
   nodejs npm
 
-deps:
-	@missing=$$(for p in $(DEBIAN_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# Installs the Debian packages of $(1) that are missing (needs root).
+define quell_apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:" $$missing; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	else echo "all build/test dependencies present"; fi
+	else echo "already installed: $(1)"; fi
+endef
 
+deps:
+	$(call quell_apt_install,$(DEBIAN_DEPS))
+deps-hosts:
+	$(call quell_apt_install,$(DEBIAN_HOST_DEPS))
 deps-train:
-	@missing=$$(for p in $(DEBIAN_TRAIN_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:" $$missing; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	else echo "all training dependencies present"; fi
+	$(call quell_apt_install,$(DEBIAN_TRAIN_DEPS))
 
 CHECK_PROGS   :=   # test executables, each exits 0 pass, 77 skip, else fail
 CHECK_SCRIPTS :=   # test scripts, same convention
