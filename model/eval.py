@@ -446,7 +446,11 @@ def main(argv):
     if not os.path.isdir(os.path.join(shared, 'data', 'dev')):
         sys.exit(f'eval.py: {shared}/data/dev not found (set QUELL_SHARED to the shared folder)')
     work = os.path.abspath(args.out or os.path.join(args.build, 'eval'))
-    os.makedirs(os.path.join(work, 'spectrograms'), exist_ok=True)
+    png_dir = os.path.join(work, 'spectrograms')
+    os.makedirs(png_dir, exist_ok=True)
+    for old_png in os.listdir(png_dir):  # the report links only this run's pictures
+        if old_png.endswith('.png'):
+            os.remove(os.path.join(png_dir, old_png))
 
     env = dict(os.environ)
     # LV2_PATH holds only a link to the built bundle: never an installed Quell, and lilv does not
