@@ -3,6 +3,7 @@
 #   make eval                      noisy input, speexdsp and Quell on ../shared/data/dev (mix48, noizeus)
 #   make eval EVAL_LIMIT=8         quick run: 8 items per set, spread over SNRs and noises
 #   make eval EVAL_SYSTEMS="noisy speex"   without the plugin (e.g. before weights exist)
+#   make eval EVAL_QUELL_SET="atten_limit=100"   Quell with other control values
 # Outputs under $(BUILD)/eval: report.md, results.json, spectrograms/*.png.
 
 QUELL_SHARED ?= $(CURDIR)/../shared
@@ -10,6 +11,8 @@ EVAL_LIMIT   ?= 0
 EVAL_JOBS    ?= 2
 EVAL_SYSTEMS ?= noisy speex quell
 EVAL_SETS    ?= mix48 noizeus
+# Quell controls other than the defaults, e.g. EVAL_QUELL_SET="atten_limit=100"
+EVAL_QUELL_SET ?=
 
 SPEEX_DENOISE := $(BUILD)/host-test/speex_denoise
 # DNSMOS runs in node through onnxruntime-node, installed into the build tree (never into ../shared).
@@ -39,7 +42,8 @@ endif
 eval: $(EVAL_DEPS)
 	QUELL_SHARED=$(QUELL_SHARED) QUELL_NODE_MODULES=$(abspath $(EVAL_NODE_PREFIX))/node_modules \
 	  $(PYTHON) model/eval.py --shared $(QUELL_SHARED) --build $(BUILD) --limit $(EVAL_LIMIT) \
-	  --jobs $(EVAL_JOBS) --systems "$(EVAL_SYSTEMS)" --sets "$(EVAL_SETS)"
+	  --jobs $(EVAL_JOBS) --systems "$(EVAL_SYSTEMS)" --sets "$(EVAL_SETS)" \
+	  $(foreach setting,$(EVAL_QUELL_SET),--quell-set $(setting))
 
 speex-denoise: $(SPEEX_DENOISE)
 .PHONY: speex-denoise

@@ -147,8 +147,9 @@ def xcorr_lag(reference, test, max_lag):
 class Processors:
     """How each system turns a noisy file into an output file of the same length, aligned."""
 
-    def __init__(self, build, env, quell_host='auto'):
+    def __init__(self, build, env, quell_host='auto', quell_controls=()):
         self.requested_host = quell_host
+        self.quell_controls = list(quell_controls)  # (symbol, value) pairs; empty = plugin defaults
         self.build = os.path.abspath(build)
         self.env = env
         self.speex = os.path.join(self.build, 'host-test', 'speex_denoise')
@@ -207,7 +208,8 @@ class Processors:
 
     def quell_file(self, noisy, out, rate, work):
         if self.quell_host == 'quell-process':
-            self._run([self.quell_process, '--quiet', noisy, out])
+            sets = [arg for symbol, value in self.quell_controls for arg in ('--set', f'{symbol}={value:g}')]
+            self._run([self.quell_process, '--quiet'] + sets + [noisy, out])
             return
         # lv2apply keeps the plugin's delay: feed `latency` extra zeros and drop as many samples.
         latency = self.measure_quell_latency(rate, work)
@@ -216,7 +218,7 @@ class Processors:
             padded = os.path.join(tmp, 'in.wav')
             raw = os.path.join(tmp, 'out.wav')
             sf.write(padded, np.concatenate([x, np.zeros(latency)]), rate, subtype='FLOAT')
-            self.lv2apply_raw(padded, raw)
+            self.lv2apply_raw(padded, raw, self.quell_controls)
             y, _ = read_mono(raw)
         sf.write(out, y[latency:latency + len(x)], rate, subtype='FLOAT')
 
@@ -430,6 +432,8 @@ def main(argv):
     parser.add_argument('--systems', default=','.join(ALL_SYSTEMS))
     parser.add_argument('--sets', default=','.join(ALL_SETS))
     parser.add_argument('--spectrograms', type=int, default=3, help='items per set drawn as PNG')
+    parser.add_argument('--quell-set', action='append', default=[], metavar='SYMBOL=VALUE',
+                        help='set a Quell control (repeatable; default: the plugin defaults)')
     parser.add_argument('--quell-host', choices=('auto', 'quell-process', 'lv2apply'), default='auto',
                         help='how the plugin is hosted (auto: quell-process when built, else lv2apply)')
     args = parser.parse_args(argv)
@@ -462,7 +466,15 @@ def main(argv):
         os.remove(link)
     os.symlink(os.path.abspath(os.path.join(args.build, 'quell.lv2')), link)
     env['LV2_PATH'] = lv2_dir
-    processors = Processors(args.build, env, args.quell_host)
+    controls = []
+    for setting in args.quell_set:
+        symbol, sep, value = setting.partition('=')
+        if not sep or not symbol:
+            sys.exit(f'eval.py: --quell-set expects SYMBOL=VALUE, got {setting!r}')
+        controls.append((symbol.strip(), float(value)))
+    processors = Processors(args.build, env, args.quell_host, controls)
+    if controls:
+        SYSTEM_LABELS['quell'] = 'Quell (' + ', '.join(f'{k}={v:g}' for k, v in controls) + ')'
     problems = processors.check(systems)
     dnsmos_problem = dnsmos.check_available()
     if dnsmos_problem:
@@ -554,7 +566,9 @@ def write_report(path, report_sets, systems, processors, args, shared, seconds):
     if 'quell' in systems:
         digest = file_sha256(blob)
         lines += [f'- Quell: the built LV2 bundle `{os.path.relpath(processors.bundle, REPO)}` '
-                  f'(mono URI) hosted through lilv by `{processors.quell_host}`, default controls; weights '
+                  f'(mono URI) hosted through lilv by `{processors.quell_host}`, '
+                  + (', '.join(f'{k}={v:g}' for k, v in processors.quell_controls) or 'default controls')
+                  + '; weights '
                   f'`{os.path.relpath(blob, REPO)}`' + (f' (sha256 {digest[:16]}…)' if digest else '') + '.']
         if processors.quell_host == 'lv2apply':
             lines.append('  lv2apply keeps the plugin delay; it was measured (white noise, attenuation '
@@ -598,4 +612,7 @@ def write_report(path, report_sets, systems, processors, args, shared, seconds):
 
 
 if __name__ == '__main__':
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except RuntimeError as err:  # a processor or meter failed: its message says which and why
+        sys.exit(f'eval.py: {err}')
