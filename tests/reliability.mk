@@ -45,7 +45,8 @@ bench-callgrind: $(BENCH_BIN)
 	    $(BENCH_BIN) --callgrind $$1 $$2 480 $(CALLGRIND_SECONDS) --model '$(BENCH_MODEL)' \
 	    >$(BENCH_DIR)/callgrind.$$1.$$2.log 2>&1 || { cat $(BENCH_DIR)/callgrind.$$1.$$2.log; exit 1; }; \
 	  ir=$$(sed -n 's/^summary: *//p' $(BENCH_DIR)/callgrind.$$1.$$2.out); \
-	  printf '| %5s | %2s | %22.0f |\n' $$1 $$2 $$(echo "$$ir / $(CALLGRIND_SECONDS)" | bc -l); \
+	  awk -v r=$$1 -v c=$$2 -v ir=$$ir -v s=$(CALLGRIND_SECONDS) \
+	    'BEGIN { printf "| %5s | %2s | %22.0f |\n", r, c, ir / s }'; \
 	done
 
 # --- fuzzing -----------------------------------------------------------------------------------
