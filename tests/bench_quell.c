@@ -490,13 +490,33 @@ static void bench_denormal_rows(const Bench *b)
 
 /* 24 hours of digital silence, fast-forwarded in 4096-frame blocks: measured over a stretch
  * and extrapolated (BENCH_SILENCE_HOURS runs that many hours for real). */
+/* Output energy in dB of a 2 s speech-like probe fed to e (skipping its first 0.5 s). */
+static double bench_probe_db(QuellEngine *e, double rate)
+{
+  const uint32_t n = (uint32_t)(2.0 * rate);
+  float *x = malloc(sizeof(float) * n), *y = malloc(sizeof(float) * n);
+  bench_signal(x, n, rate, BENCH_SIGNAL_NORMAL, 5);
+  for (uint32_t pos = 0; pos < n; pos += 480) {
+    const uint32_t k = n - pos < 480 ? n - pos : 480;
+    const float *ci[1] = {x + pos};
+    float *co[1] = {y + pos};
+    quell_engine_process(e, ci, co, k);
+  }
+  double sum = 0;
+  for (uint32_t i = n / 4; i < n; i++) sum += (double)y[i] * y[i];
+  free(x);
+  free(y);
+  return 10.0 * log10(sum / (n - n / 4) + 1e-30);
+}
+
 static void bench_silence_row(const Bench *b, double hours)
 {
   const double rate = 48000.0;
   const double seconds = hours > 0 ? hours * 3600.0 : 120.0;
   char err[256];
   QuellEngine *e = quell_engine_create(b->model, rate, 1, err, sizeof err);
-  if (!e) return;
+  QuellEngine *fresh = quell_engine_create(b->model, rate, 1, err, sizeof err);
+  if (!e || !fresh) return;
   float *in = calloc(4096, sizeof(float)), *out = calloc(4096, sizeof(float));
   const uint64_t total = (uint64_t)(seconds * rate);
   int bad = 0;
@@ -508,7 +528,18 @@ static void bench_silence_row(const Bench *b, double hours)
     for (int i = 0; i < 4096; i++) bad |= out[i] != 0.0f;
   }
   const double cpu = bench_cpu_now() - t0;
+  const float vp = quell_engine_voice_probability(e);
+  /* The same probe after the long silence and after 10 s of it: does the engine still respond
+   * as it does after a short pause? */
+  for (int k = 0; k < 10 * 48000 / 4096; k++) {
+    const float *ci[1] = {in};
+    float *co[1] = {out};
+    quell_engine_process(fresh, ci, co, 4096);
+  }
+  const float vp_fresh = quell_engine_voice_probability(fresh);
+  const double db_long = bench_probe_db(e, rate), db_short = bench_probe_db(fresh, rate);
   quell_engine_destroy(e);
+  quell_engine_destroy(fresh);
   free(in);
   free(out);
   printf("\n## 24 h of digital silence (48 kHz mono, 4096-frame blocks)\n\n");
@@ -517,6 +548,9 @@ static void bench_silence_row(const Bench *b, double hours)
          seconds, cpu, cpu / seconds, cpu / seconds * 86400.0, cpu / seconds * 1440.0,
          hours > 0 ? "" : " (extrapolated; BENCH_SILENCE_HOURS=24 runs it)",
          bad ? "NOT silent" : "stayed exactly 0");
+  printf("voice probability at the end of it %.4f (after 10 s of silence: %.4f); a 2 s probe "
+         "afterwards comes out at %.2f dB (after 10 s of silence: %.2f dB)\n",
+         (double)vp, (double)vp_fresh, db_long, db_short);
 }
 
 static void bench_memory_table(const Bench *b, BenchLilv *h)
