@@ -308,6 +308,41 @@ def run_system(system, items, set_dir, processors, jobs, work):
     return outputs
 
 
+def clean_through_scores(items, set_dir, processors, systems, jobs, work):
+    """Speech distortion alone: each processing system run on the clean references (no noise
+    added), scored against them. A denoiser should leave clean speech nearly untouched: returns
+    {system: {'si_sdr', 'stoi', 'level_db', 'count'}} (level_db: output minus input energy)."""
+    cleans = {}
+    for item in items:
+        cleans.setdefault(item.clean, Item(os.path.splitext(os.path.basename(item.clean))[0], item.clean,
+                                           item.clean, item.rate))
+    refs = list(cleans.values())
+    table = {}
+    for system in systems:
+        if system == 'noisy':
+            continue
+        outputs = run_system(system, refs, os.path.join(set_dir, 'clean-through'), processors, jobs, work)
+        rows = []
+        for ref, out in zip(refs, outputs):
+            x, rate = read_mono(ref.clean)
+            y, _ = read_mono(out)
+            rows.append((metrics.si_sdr(x, y), metrics.stoi(x, y, rate),
+                         10 * np.log10((np.sum(y ** 2) + metrics.EPS) / (np.sum(x ** 2) + metrics.EPS))))
+        values = np.array(rows)
+        table[system] = dict(si_sdr=mean(values[:, 0]), stoi=mean(values[:, 1]), level_db=mean(values[:, 2]),
+                             count=len(rows))
+    return table
+
+
+def clean_through_lines(table):
+    if not table:
+        return []
+    lines = ['| system on the clean reference | SI-SDR dB | STOI | level change dB |', '|---|---|---|---|']
+    for system, r in table.items():
+        lines.append(f"| {SYSTEM_LABELS[system]} | {r['si_sdr']:.2f} | {r['stoi']:.3f} | {r['level_db']:+.2f} |")
+    return lines
+
+
 def intrusive_scores(item, output):
     """SI-SDR, STOI and the residual alignment lag of one output against its clean reference."""
     clean, rate = read_mono(item.clean)
@@ -540,10 +575,16 @@ def main(argv):
         print(f'### {set_name} ({len(items)} items, {rate} Hz)')
         print('\n'.join(table))
         print()
+        clean_through = clean_through_scores(items, set_dir, processors, systems, args.jobs, work)
+        if clean_through:
+            print('\n'.join(clean_through_lines(clean_through)))
+            print()
         report_sets.append(dict(name=set_name, items=items, rate=rate, table=table, results=results,
                                 misaligned=misaligned, pngs=pngs, seconds=time.time() - set_started,
-                                by_snr=by_snr_lines(items, results, systems)))
-        all_results[set_name] = dict(rate=rate, delays_ms=delays, summary=summaries, items=results)
+                                by_snr=by_snr_lines(items, results, systems),
+                                clean_through=clean_through_lines(clean_through)))
+        all_results[set_name] = dict(rate=rate, delays_ms=delays, summary=summaries, items=results,
+                                     clean_through=clean_through)
 
     with open(os.path.join(work, 'results.json'), 'w') as f:
         json.dump(all_results, f, indent=1)
@@ -598,6 +639,9 @@ def write_report(path, report_sets, systems, processors, args, shared, seconds):
                       '(measured elsewhere with the same kinds of meters), for comparison.', '']
         if r['by_snr']:
             lines += ['By input SNR (STOI / SI-SDR dB / DNSMOS OVRL):', ''] + r['by_snr'] + ['']
+        if r['clean_through']:
+            lines += ['Speech distortion alone: the processors run on the clean references themselves '
+                      '(no noise added), scored against them:', ''] + r['clean_through'] + ['']
         bad = {s: n for s, n in r['misaligned'].items() if n and s != 'noisy'}
         if bad:
             lines += ['**Alignment warning**: outputs whose cross-correlation with the input peaks away '
