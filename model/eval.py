@@ -369,7 +369,7 @@ def summarise(per_item):
 
 
 def table_lines(set_name, summaries, delays, count):
-    lines = [f'| system | STOI | SI-SDR dB | DNSMOS OVRL | SIG | BAK | delay ms |',
+    lines = ['| system | STOI | SI-SDR dB | DNSMOS OVRL | SIG | BAK | delay ms |',
              '|---|---|---|---|---|---|---|']
     for system, s in summaries.items():
         delay = delays.get(system)

@@ -6,7 +6,7 @@ import os
 import sys
 
 try:
-    import numpy as np
+    import numpy as np  # noqa: F401  (availability check)
     import soundfile as sf  # noqa: F401
     import scipy  # noqa: F401
 except ImportError as err:
