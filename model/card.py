@@ -126,7 +126,11 @@ def main():
         "|---|---|",
         f"| seed | {args['seed']} |",
         f"| loss | mean over unmasked bands of w·(d² + 10·d⁴), d = √ĝ − √g, w = 1.5 where ĝ < g "
-        "(speech guard); + 0.1 · voice BCE |",
+        "(speech guard)"
+        + (f"; + {args['spec_weight']:g} · energy-weighted compressed-magnitude term "
+           "w·E^0.3·(ĝ^0.3 − g^0.3)² (E = noisy band energy normalised per clip, as "
+           "DeepFilterNet's |X|^0.3 spectral loss)" if args.get("spec_weight") else "")
+        + "; + 0.1 · voice BCE |",
         f"| optimiser | AdamW lr {args['lr']:g} (20-step warm-up, cosine to 5 %), weight decay 1e-4, "
         f"gradient clip 1.0 |",
         f"| schedule | {run['steps']} steps x {args['batch']} clips, {args['seq']}-frame chunks "
