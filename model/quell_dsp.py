@@ -248,7 +248,7 @@ class Engine:
         lib().quell_engine_set_params(self._h, ctypes.byref(p))
 
     def process(self, x):
-        """Processes a mono block in place of a copy; returns the output block."""
+        """Processes one mono block (any length) and returns the output block (a new array)."""
         x = np.ascontiguousarray(x, dtype=np.float32)
         y = np.zeros_like(x)
         ins = (_FP * 1)(_ptr(x))
