@@ -43,10 +43,10 @@ all:
 DEBIAN_DEPS = build-essential pkg-config clang libclang-rt-14-dev valgrind \
   lv2-dev sordi liblilv-dev lilv-utils ladspa-sdk jackd2 libjack-jackd2-dev jalv \
   libopenblas-dev libfftw3-dev libsndfile1-dev libspeexdsp-dev sox \
-  pipewire wireplumber dbus
+  pipewire wireplumber dbus python3-numpy python3-scipy python3-soundfile
 # A real DAW for tests/test_host_ardour.sh (which skips without it); large, so optional in CI.
 DEBIAN_HOST_DEPS = ardour
-DEBIAN_TRAIN_DEPS = python3-torch python3-numpy python3-scipy python3-soundfile python3-matplotlib \
+DEBIAN_TRAIN_DEPS = python3-torch python3-numpy python3-scipy python3-soundfile python3-matplotlib python3-resampy \
   nodejs npm
 
 # Installs the Debian packages of $(1) that are missing (needs root).
