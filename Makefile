@@ -26,7 +26,7 @@ Q_LDFLAGS = $(SAN_FLAGS)
 
 # pkg-config probes: stop early with a clear message rather than failing deep in a compile.
 # `make deps` must work on a machine that has none of them yet, so it skips the probes.
-QUELL_ONLY_DEPS := $(if $(MAKECMDGOALS),$(if $(filter-out deps deps-train deps-hosts,$(MAKECMDGOALS)),,1),)
+QUELL_ONLY_DEPS := $(if $(MAKECMDGOALS),$(if $(filter-out deps deps-train deps-hosts deps-node,$(MAKECMDGOALS)),,1),)
 define quell_pkg
 $(if $(QUELL_ONLY_DEPS),,$(if $(shell pkg-config --exists $(1) && echo ok),,$(error missing pkg-config package '$(1)': run the set-up command in README.md)))
 endef
@@ -35,7 +35,7 @@ $(foreach p,$(PKG_DSP),$(call quell_pkg,$(p)))
 DSP_CFLAGS = $(shell pkg-config --cflags fftw3f openblas)
 DSP_LIBS   = $(shell pkg-config --libs fftw3f openblas) -lfftw3f_threads -lpthread -lm
 
-.PHONY: all check install uninstall clean bench eval train fuzz asan-check host-check deps deps-train deps-hosts
+.PHONY: all check install uninstall clean bench eval train fuzz asan-check host-check deps deps-train deps-hosts deps-node
 all:
 
 # Debian packages. `make deps` (as root) is what build + tests need (CI runs it); `deps-train`
@@ -46,8 +46,7 @@ DEBIAN_DEPS = build-essential pkg-config clang libclang-rt-14-dev valgrind \
   pipewire wireplumber dbus python3-numpy python3-scipy python3-soundfile
 # A real DAW for tests/test_host_ardour.sh (which skips without it); large, so optional in CI.
 DEBIAN_HOST_DEPS = ardour
-DEBIAN_TRAIN_DEPS = python3-torch python3-numpy python3-scipy python3-soundfile python3-matplotlib python3-resampy \
-  nodejs npm
+DEBIAN_TRAIN_DEPS = python3-torch python3-numpy python3-scipy python3-soundfile python3-matplotlib python3-resampy
 
 # Installs the Debian packages of $(1) that are missing (needs root).
 define quell_apt_install
@@ -62,8 +61,13 @@ deps:
 	$(call quell_apt_install,$(DEBIAN_DEPS))
 deps-hosts:
 	$(call quell_apt_install,$(DEBIAN_HOST_DEPS))
+# node + npm run the DNSMOS ONNX models in `make eval`; any node >= 18 will do, so Debian's is
+# installed only when none is on PATH (a newer one may be present and conflict with it).
 deps-train:
 	$(call quell_apt_install,$(DEBIAN_TRAIN_DEPS))
+	@command -v npm >/dev/null 2>&1 || $(MAKE) --no-print-directory deps-node
+deps-node:
+	$(call quell_apt_install,nodejs npm)
 
 CHECK_PROGS   :=   # test executables, each exits 0 pass, 77 skip, else fail
 CHECK_SCRIPTS :=   # test scripts, same convention
