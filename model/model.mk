@@ -35,3 +35,9 @@ $(BUILD)/tests/features_dump: $(BUILD)/tests/features_dump.o $(DSP_LIB)
 CHECK_PROGS   += $(BUILD)/tests/test_golden
 CHECK_SCRIPTS += tests/test_features_py.sh
 CHECK_DEPS    += $(BUILD)/tests/features_dump $(DSP_SO)
+
+# Generalisation check on speech and noise held out of training and outside dev/ (needs the
+# Debian speech cache, see above): prints a table; never part of make check.
+eval-heldout: all
+	QUELL_SHARED=$(abspath $(CURDIR)/../shared) $(PYTHON) model/heldout.py --blob $(QUELL_BLOB)
+.PHONY: eval-heldout
