@@ -31,6 +31,20 @@ def main():
         run = json.load(fh)
     with open(os.path.join(a.cache, "meta.json")) as fh:
         meta = json.load(fh)
+    # A second training stage (train.py --init) starts from an earlier run's weights: record the
+    # first stage too, so the card describes everything `make train` did.
+    stage_rows = []
+    init = run["args"].get("init")
+    if init:
+        with open(os.path.splitext(init)[0] + ".json") as fh:
+            first = json.load(fh)
+        fa, ff = first["args"], first["final"] or {}
+        stage_rows.append(
+            f"| first stage (`{first['run']}`; the rows above are the second stage, started from "
+            f"its weights with --init) | {first['steps']} steps x {fa['batch']} clips, seed "
+            f"{fa['seed']}, lr {fa['lr']:g}, speech guard {fa.get('speech_guard', 0.5):g}, "
+            f"{first['frames'] / 1e6:.1f} M frames, {first['train_minutes']} min wall / "
+            f"{first['cpu_minutes']} min CPU; validation loss {ff.get('val_loss', float('nan')):.4f} |")
     blob = open(a.blob, "rb").read()
     crc = struct.unpack("<I", blob[-4:])[0]
     assert crc == zlib.crc32(blob[:-4]) & 0xFFFFFFFF
@@ -125,8 +139,8 @@ def main():
         "| item | value |",
         "|---|---|",
         f"| seed | {args['seed']} |",
-        f"| loss | mean over unmasked bands of w·(d² + 10·d⁴), d = √ĝ − √g, w = 1.5 where ĝ < g "
-        "(speech guard)"
+        f"| loss | mean over unmasked bands of w·(d² + 10·d⁴), d = √ĝ − √g, w = 1 + {args.get('speech_guard', 0.5):g} where "
+        "ĝ < g (speech guard)"
         + (f"; + {args['spec_weight']:g} · energy-weighted compressed-magnitude term "
            "w·E^0.3·(ĝ^0.3 − g^0.3)² (E = noisy band energy normalised per clip, as "
            "DeepFilterNet's |X|^0.3 spectral loss)" if args.get("spec_weight") else "")
@@ -140,6 +154,7 @@ def main():
         f"other work, torch {args['threads']} threads; data: {meta['seconds'] / 60:.1f} min mixing + "
         f"analysis" + (f", {meta['decode_seconds'] / 60:.1f} min decoding" if "decode_seconds" in meta
                        else " (decoding the sources, ~2.5 min, not recorded)") + " |",
+    ] + stage_rows + [
         f"| final validation ({int(args['val_frac'] * 100)} % of the clips, held out of training) | "
         f"loss {final.get('val_loss', float('nan')):.4f}, band term "
         f"{final.get('val_gain', float('nan')):.4f}, voice BCE {final.get('val_vad', float('nan')):.4f} |",

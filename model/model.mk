@@ -13,6 +13,13 @@ TRAIN_RUN    ?= shipped
 TRAIN_NICE   ?= nice -n 5
 TRAIN_CACHE  := model/cache/train
 TRAIN_RESUME ?=
+# Second stage: continues the first run's weights with a fresh, lower learning-rate schedule, a
+# different batch order (seed + 1) and a stronger speech guard (the first stage's model turned
+# clean speech down by ~2 dB on held-out data); the shipped blob is exported from it.
+TRAIN_GUARD_STEPS ?= 300
+TRAIN_GUARD_LR    ?= 6e-4
+TRAIN_GUARD       ?= 4
+TRAIN_GUARD_RUN   := $(TRAIN_RUN)-guard
 
 train: $(DSP_SO)
 	@$(PYTHON) -c 'import numpy, scipy, soundfile, torch' || { echo "make train needs python3-numpy python3-scipy python3-soundfile python3-torch" >&2; exit 1; }
@@ -20,9 +27,13 @@ train: $(DSP_SO)
 	  --clips $(TRAIN_CLIPS) --seed $(TRAIN_SEED) --reuse
 	QUELL_DSP_LIB=$(DSP_SO) $(TRAIN_NICE) $(PYTHON) model/train.py --cache $(TRAIN_CACHE) \
 	  --run $(TRAIN_RUN) --seed $(TRAIN_SEED) $(if $(TRAIN_RESUME),--resume)
-	QUELL_DSP_LIB=$(DSP_SO) $(PYTHON) model/export.py --run $(TRAIN_RUN) --cache $(TRAIN_CACHE) \
+	QUELL_DSP_LIB=$(DSP_SO) $(TRAIN_NICE) $(PYTHON) model/train.py --cache $(TRAIN_CACHE) \
+	  --run $(TRAIN_GUARD_RUN) --seed $$(($(TRAIN_SEED) + 1)) --init model/checkpoints/$(TRAIN_RUN).pt \
+	  --steps $(TRAIN_GUARD_STEPS) --lr $(TRAIN_GUARD_LR) --speech-guard $(TRAIN_GUARD) \
+	  $(if $(TRAIN_RESUME),--resume)
+	QUELL_DSP_LIB=$(DSP_SO) $(PYTHON) model/export.py --run $(TRAIN_GUARD_RUN) --cache $(TRAIN_CACHE) \
 	  --blob $(QUELL_BLOB) --golden model/golden.bin
-	$(PYTHON) model/card.py --run $(TRAIN_RUN) --cache $(TRAIN_CACHE) --blob $(QUELL_BLOB)
+	$(PYTHON) model/card.py --run $(TRAIN_GUARD_RUN) --cache $(TRAIN_CACHE) --blob $(QUELL_BLOB)
 
 # Golden vectors: the C network reproduces PyTorch on the shipped blob (skips without it).
 $(BUILD)/tests/test_golden: $(BUILD)/tests/test_golden.o $(DSP_LIB)

@@ -86,13 +86,13 @@ def macs_per_frame(nfeat, nb, ih, layers, hid):
     return m + (nb + 1) * layers * hid
 
 
-def loss_fn(gp, vp, g, v, x=None, spec_weight=0.0):
+def loss_fn(gp, vp, g, v, x=None, spec_weight=0.0, speech_guard=SPEECH_GUARD):
     """Masked RNNoise-style band loss (+ energy-weighted spectral term when x, the features,
     is given) + VAD BCE. Targets < 0 are masked."""
     m = (g >= 0).float()
     gt = g.clamp(min=0.0)
     d = torch.sqrt(gp + 1e-8) - torch.sqrt(gt + 1e-8)
-    w = 1.0 + SPEECH_GUARD * (gp < gt).float()
+    w = 1.0 + speech_guard * (gp < gt).float()
     lg = (m * w * (d * d + 10.0 * d ** 4)).sum() / m.sum().clamp(min=1.0)
     if x is not None and spec_weight > 0:
         # DeepFilterNet-style compressed-magnitude loss in the band domain: the error of the
@@ -118,7 +118,7 @@ def feature_stats(feats, nclips=400):
     return mean, 1.0 / np.maximum(std, 1e-3)
 
 
-def evaluate(model, F, G, V, idx, seq, spec_weight, batch=32):
+def evaluate(model, F, G, V, idx, seq, spec_weight, speech_guard=SPEECH_GUARD, batch=32):
     model.eval()
     tot = [0.0, 0.0, 0.0]
     n = 0
@@ -129,7 +129,7 @@ def evaluate(model, F, G, V, idx, seq, spec_weight, batch=32):
             gp, vp, _ = model(x)
             g = torch.from_numpy(np.asarray(G[b], np.float32))
             v = torch.from_numpy(np.asarray(V[b], np.float32))
-            l, lg, lv = loss_fn(gp, vp, g, v, x, spec_weight)
+            l, lg, lv = loss_fn(gp, vp, g, v, x, spec_weight, speech_guard)
             for k, val in enumerate((l, lg, lv)):
                 tot[k] += float(val) * len(b)
             n += len(b)
@@ -156,6 +156,11 @@ def main():
     ap.add_argument("--ckpt-every", type=int, default=25)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init", default="",
+                    help="start from this checkpoint's weights and feature statistics (a second "
+                         "stage: fresh optimiser and learning-rate schedule)")
+    ap.add_argument("--speech-guard", type=float, default=SPEECH_GUARD,
+                    help="extra loss weight where the predicted gain is below the target")
     ap.add_argument("--bench", type=int, default=0, help="time this many steps and exit")
     a = ap.parse_args()
 
@@ -178,6 +183,9 @@ def main():
     mean, scale = feature_stats(F[train_idx])
     model.norm_mean.copy_(torch.from_numpy(mean))
     model.norm_scale.copy_(torch.from_numpy(scale))
+    if a.init:
+        model.load_state_dict(torch.load(a.init)["model"])
+        print(f"initialised from {a.init}", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4, betas=(0.9, 0.99))
 
     def lr_at(step):  # short warm-up, then cosine decay to 5% of the peak
@@ -228,7 +236,8 @@ def main():
             sl = slice(c * a.seq, (c + 1) * a.seq)
             gp, vp, state = model(x_all[:, sl], state)
             state = [s.detach() for s in state]
-            loss, lg, lv = loss_fn(gp, vp, g_all[:, sl], v_all[:, sl], x_all[:, sl], a.spec_weight)
+            loss, lg, lv = loss_fn(gp, vp, g_all[:, sl], v_all[:, sl], x_all[:, sl], a.spec_weight,
+                                     a.speech_guard)
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -252,7 +261,7 @@ def main():
         if a.bench:
             continue
         if step % a.ckpt_every == 0 or step == a.steps:
-            vl = evaluate(model, F, G, V, val_idx, a.seq, a.spec_weight)
+            vl = evaluate(model, F, G, V, val_idx, a.seq, a.spec_weight, a.speech_guard)
             history.append({"step": step, "val_loss": vl[0], "val_gain": vl[1], "val_vad": vl[2],
                             "minutes": elapsed / 60, "cpu_minutes": cpu / 60})
             print(f"  val loss {vl[0]:.4f} (gain {vl[1]:.4f} vad {vl[2]:.4f})", flush=True)
