@@ -38,17 +38,10 @@ void quell_analysis_destroy(QuellAnalysis *a)
 void quell_analysis_frame(QuellAnalysis *a, const float *const *frames, int channels,
                           fftwf_complex *const *specs, float *features)
 {
+  /* Linked channels: one estimate from the mean power of all channels. */
   for (int c = 0; c < channels; c++) {
     quell_stft_analyze(a->stft, frames[c], specs[c]);
-    if (c == 0) {
-      quell_stft_power(a->stft, specs[0], a->power);
-    } else {
-      /* Linked channels: one estimate from the mean power of all channels. */
-      const fftwf_complex *s = specs[c];
-      const float scale = 1.0f / ((float)a->window * (float)a->window);
-      for (uint32_t k = 0; k < a->bins; k++)
-        a->power[k] += (s[k][0] * s[k][0] + s[k][1] * s[k][1]) * scale;
-    }
+    quell_stft_power(a->stft, specs[c], a->power, c > 0);
   }
   if (channels > 1) {
     const float inv = 1.0f / (float)channels;
@@ -62,6 +55,6 @@ void quell_analysis_energy(QuellAnalysis *a, const float *frame, fftwf_complex *
                            float *energy)
 {
   quell_stft_analyze(a->stft, frame, spec);
-  quell_stft_power(a->stft, spec, a->power);
+  quell_stft_power(a->stft, spec, a->power, 0);
   quell_bands_energy(a->bands, a->power, energy);
 }

@@ -98,11 +98,13 @@ void quell_stft_analyze(QuellStft *s, const float *frame, fftwf_complex *spec)
   fftwf_execute_dft_r2c(s->forward, s->time, spec);
 }
 
-void quell_stft_power(const QuellStft *s, const fftwf_complex *spec, float *power)
+void quell_stft_power(const QuellStft *s, const fftwf_complex *spec, float *power, int accumulate)
 {
   const float scale = 1.0f / ((float)s->window * (float)s->window);
-  for (uint32_t k = 0; k < s->bins; k++)
-    power[k] = (spec[k][0] * spec[k][0] + spec[k][1] * spec[k][1]) * scale;
+  for (uint32_t k = 0; k < s->bins; k++) {
+    const float p = (spec[k][0] * spec[k][0] + spec[k][1] * spec[k][1]) * scale;
+    power[k] = accumulate ? power[k] + p : p;
+  }
 }
 
 void quell_stft_synthesize_add(QuellStft *s, const fftwf_complex *spec, float *ola)

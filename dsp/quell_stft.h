@@ -26,8 +26,10 @@ void quell_stft_spectrum_free(fftwf_complex *spectrum);
 /* Windows the last `window` input samples and transforms them into spec. Audio class. */
 void quell_stft_analyze(QuellStft *stft, const float *frame, fftwf_complex *spec);
 
-/* Bin power |X_k|^2 / N^2 (scaled so a tone reads the same at every rate and FFT size). */
-void quell_stft_power(const QuellStft *stft, const fftwf_complex *spec, float *power);
+/* Bin power |X_k|^2 / N^2 (scaled so a tone reads the same at every rate and FFT size), written
+ * into power, or added to it (accumulate != 0) to sum channels. */
+void quell_stft_power(const QuellStft *stft, const fftwf_complex *spec, float *power,
+                      int accumulate);
 
 /* Inverse transform of spec (left unchanged), synthesis-windowed and added into ola[0..2*hop):
  * only the last two hops of the synthesis window are non-zero. Audio class. */
