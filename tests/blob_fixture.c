@@ -122,6 +122,22 @@ unsigned char *quell_fixture_blob(const QuellConfig *cfg, uint32_t seed, size_t 
   return b.p;
 }
 
+QuellModel *quell_fixture_model(uint32_t seed)
+{
+  QuellConfig cfg;
+  quell_config_default(&cfg);
+  size_t size;
+  unsigned char *blob = quell_fixture_blob(&cfg, seed, &size);
+  char err[256] = "out of memory";
+  QuellModel *m = blob ? quell_model_load_memory(blob, size, err, sizeof err) : NULL;
+  free(blob); /* the model keeps its own copy */
+  if (!m) {
+    fprintf(stderr, "fixture model (seed %u): %s\n", seed, err);
+    exit(1);
+  }
+  return m;
+}
+
 void quell_fixture_blob_fix_crc(unsigned char *blob, size_t size)
 {
   if (size < 4) return;

@@ -6,11 +6,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../dsp/quell.h"
 #include "../dsp/quell_config.h"
 
 /* Builds a blob for cfg with weights drawn from a fixed-seed generator (scaled so the network
  * behaves: gains vary, nothing saturates). Returns a malloc'ed buffer and its size, or NULL. */
 unsigned char *quell_fixture_blob(const QuellConfig *cfg, uint32_t seed, size_t *size);
+
+/* A loaded model from a default-configuration fixture blob. Test helper: on failure it prints
+ * why and exits(1), so callers need no error path. Free with quell_model_free. */
+QuellModel *quell_fixture_model(uint32_t seed);
 
 /* Recomputes the trailing CRC after a test has edited the bytes on purpose. */
 void quell_fixture_blob_fix_crc(unsigned char *blob, size_t size);

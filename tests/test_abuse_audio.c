@@ -257,13 +257,7 @@ static void quell_abuse_stereo_poison(const QuellModel *m)
 
 int main(void)
 {
-  QuellConfig cfg;
-  quell_config_default(&cfg);
-  size_t size;
-  unsigned char *blob = quell_fixture_blob(&cfg, 3, &size);
-  char err[256];
-  QuellModel *m = quell_model_load_memory(blob, size, err, sizeof err);
-  QUELL_REQUIRE(m, "%s", err);
+  QuellModel *m = quell_fixture_model(3);
 
   quell_abuse_long_silence(m, 48000.0, 1, 10.0, 300.0);
   quell_abuse_long_silence(m, 192000.0, 2, 5.0, 60.0);
@@ -272,13 +266,13 @@ int main(void)
   quell_abuse_stereo_poison(m);
 
   quell_model_free(m);
-  free(blob);
 
   /* The shipped model too, when it is there ($QUELL_MODEL, else model/quell.qwb from the repo
    * root): its recurrent state and trained gains are what a user's 24 h of silence meets. */
   const char *path = getenv("QUELL_MODEL") && getenv("QUELL_MODEL")[0] ? getenv("QUELL_MODEL")
                                                                          : "model/quell.qwb";
   if (access(path, R_OK) == 0) {
+    char err[256];
     QuellModel *real = quell_model_load_file(path, err, sizeof err);
     QUELL_CHECK(real != NULL, "%s: %s", path, err);
     if (real) {

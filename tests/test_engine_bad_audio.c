@@ -39,13 +39,7 @@ static int quell_test_all_finite(const float *x, uint32_t n, float bound)
 
 int main(void)
 {
-  QuellConfig cfg;
-  quell_config_default(&cfg);
-  size_t size;
-  unsigned char *blob = quell_fixture_blob(&cfg, 5, &size);
-  char err[256];
-  QuellModel *m = quell_model_load_memory(blob, size, err, sizeof err);
-  QUELL_REQUIRE(m, "%s", err);
+  QuellModel *m = quell_fixture_model(5);
   const uint32_t n = (uint32_t)RATE * 2;
   float *in = malloc(sizeof(float) * n), *ref_in = malloc(sizeof(float) * n);
   float *out = malloc(sizeof(float) * n), *ref = malloc(sizeof(float) * n);
@@ -112,6 +106,5 @@ int main(void)
 
   free(in); free(ref_in); free(out); free(ref);
   quell_model_free(m);
-  free(blob);
   return quell_test_finish("test_engine_bad_audio");
 }

@@ -11,19 +11,6 @@
 
 #define RATE 48000.0
 
-static QuellModel *quell_test_model(void)
-{
-  QuellConfig cfg;
-  quell_config_default(&cfg);
-  size_t size;
-  unsigned char *blob = quell_fixture_blob(&cfg, 11, &size);
-  char err[256];
-  QuellModel *m = quell_model_load_memory(blob, size, err, sizeof err);
-  QUELL_REQUIRE(m, "%s", err);
-  free(blob);
-  return m;
-}
-
 static double quell_test_energy(const float *x, uint32_t a, uint32_t b)
 {
   double s = 0;
@@ -43,7 +30,7 @@ static void quell_test_process(QuellEngine *e, const float *in, float *out, uint
 
 int main(void)
 {
-  QuellModel *m = quell_test_model();
+  QuellModel *m = quell_fixture_model(11);
   char err[256];
   const uint32_t n = (uint32_t)RATE * 2;
   float *in = malloc(sizeof(float) * n), *out = malloc(sizeof(float) * n);
