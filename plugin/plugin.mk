@@ -149,3 +149,13 @@ $(BUILD)/tests/rt_interposer.so: tests/rt_interposer.c
 CHECK_PROGS   += $(PLUGIN_TESTS:%=$(BUILD)/tests/%)
 CHECK_SCRIPTS += tests/test_lv2_validate.sh tests/test_lv2apply.sh
 CHECK_DEPS    += fixture-bundle $(BUILD)/tests/rt_interposer.so $(PLUGIN_TEST_INSTALL)/.stamp
+
+# ttl/ holds a reviewed snapshot of the generated TTL (the bundle is always built from the
+# generator, never from these files): TTL changes show up in diffs, and packagers can read the
+# metadata without building. tests/test_ttl_snapshot.sh fails when the two drift apart.
+ttl-snapshot: $(PLUGIN_TTLGEN)
+	$(PLUGIN_TTLGEN) manifest quell.so > ttl/manifest.ttl
+	$(PLUGIN_TTLGEN) plugin > ttl/quell.ttl
+.PHONY: ttl-snapshot
+CHECK_SCRIPTS += tests/test_ttl_snapshot.sh
+CHECK_DEPS    += $(PLUGIN_TTLGEN)
