@@ -4,7 +4,8 @@ Speech: Debian tuxpaint descriptions in the languages reserved for evaluation (n
 44.1 kHz, from ../shared/data/get-debian-speech.sh into model/cache/debian-speech). Noise:
 noise/street_cafe and noise/ambient/playground (both held out of training). Each utterance is
 scored clean and mixed at 0, 5, 10 and 20 dB SNR (fixed seed), run through the built plugin by
-quell-process (lilv, default controls) and scored with model/metrics.py against the clean speech.
+quell-process (lilv, default controls) and scored with model/metrics.py against the clean speech. The noise alone (at its 10 dB-mix level)
+measures how far the model turns down a speech-free stretch (its level change is the reduction).
 
     /usr/bin/python3 model/heldout.py [--blob model/quell.qwb] [--per-language 6]
 """
@@ -23,7 +24,7 @@ sys.path.insert(0, HERE)
 import metrics  # noqa: E402
 
 LANGUAGES = ("nl", "lt", "bg")
-CONDITIONS = ("clean", 0, 5, 10, 20)
+CONDITIONS = ("clean", 0, 5, 10, 20, "noise")
 
 
 def mix_at(speech, noise, snr_db):
@@ -67,12 +68,21 @@ def main():
             start = rng.integers(0, len(n) - len(x) + 1)
             n = n[start:start + len(x)]
             for cond in CONDITIONS:
-                y = x.copy() if cond == "clean" else mix_at(x, n, cond)
+                if cond == "clean":
+                    y = x.copy()
+                elif cond == "noise":
+                    y = mix_at(x, n, 10) - x
+                else:
+                    y = mix_at(x, n, cond)
                 y = y / max(1.0, np.abs(y).max() / 0.9)  # no clipping; SI-SDR ignores the scale
                 fin, fout = os.path.join(tmp, "in.wav"), os.path.join(tmp, "out.wav")
                 sf.write(fin, y, rate, subtype="FLOAT")
                 subprocess.run([process, "-q", "--float", "--force", fin, fout], env=env, check=True)
                 e, _ = sf.read(fout, dtype="float64")
+                if cond == "noise":
+                    lvl = 10 * np.log10(np.sum(e ** 2) / np.sum(y ** 2))
+                    rows[cond].append((np.nan, np.nan, np.nan, np.nan, lvl))
+                    continue
                 rows[cond].append((metrics.si_sdr(x, y), metrics.si_sdr(x, e), metrics.stoi(x, y, rate),
                                    metrics.stoi(x, e, rate), 10 * np.log10(np.sum(e ** 2) / np.sum(y ** 2))))
     print(f"held-out: {len(speech)} utterances ({', '.join(LANGUAGES)}), blob {a.blob}")
@@ -82,6 +92,9 @@ def main():
         m = np.array(v).mean(axis=0)
         name = "clean speech" if cond == "clean" else f"{cond} dB SNR"
         si_in = "∞" if cond == "clean" else f"{m[0]:.2f}"
+        if cond == "noise":
+            print(f"| noise alone | {len(v)} | – | – | – | – | {m[4]:+.2f} |")
+            continue
         print(f"| {name} | {len(v)} | {si_in} | {m[1]:.2f} | {m[2]:.3f} | {m[3]:.3f} | {m[4]:+.2f} |")
 
 
