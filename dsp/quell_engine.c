@@ -27,6 +27,14 @@
 #define QUELL_BYPASS_MS 20.0
 /* Voice gate: opens within one frame, closes over this time constant. */
 #define QUELL_GATE_CLOSE_MS 60.0
+/* After this long of digital silence (every sample of the analysis window exactly 0) the model
+ * and feature state go back to their instantiate values and stay there, skipping the analysis
+ * and the network, until sound returns. Why: a recurrent net fed a constant input drifts towards
+ * its own fixed point for as long as the silence lasts, so without this the first seconds after
+ * a stopped transport would depend on how long it was stopped; with it they are processed
+ * exactly as the start of a training clip (zero state, zeros before the first sample). The
+ * output during such silence is 0 either way, and silence then costs almost nothing. */
+#define QUELL_SILENCE_RESET_MS 1000.0
 
 struct QuellEngine {
   const QuellModel *model;
@@ -57,6 +65,7 @@ struct QuellEngine {
   int params_fresh;     /* next set_params starts the smoothers at its values (no glide) */
 
   float voice_prob, reduction_db;
+  uint32_t silent_frames, silence_reset_frames; /* digital-silence reset, see above */
 };
 
 void quell_params_default(QuellParams *p)
@@ -133,6 +142,7 @@ QuellEngine *quell_engine_create(const QuellModel *model, double rate, int chann
   const double hop_s = (double)e->hop / rate;
   e->control_coef = (float)(1.0 - exp(-hop_s / (QUELL_CONTROL_MS * 1e-3)));
   e->release_coef = (float)exp(-hop_s / (QUELL_RELEASE_MS * 1e-3));
+  e->silence_reset_frames = (uint32_t)ceil(QUELL_SILENCE_RESET_MS * 1e-3 / hop_s);
   e->gate_close_coef = (float)(1.0 - exp(-hop_s / (QUELL_GATE_CLOSE_MS * 1e-3)));
   e->wet_step = (float)(1.0 / (QUELL_BYPASS_MS * 1e-3 * rate));
   quell_params_default(&e->target);
@@ -187,6 +197,36 @@ void quell_engine_reset(QuellEngine *e)
   e->voice_prob = 0.0f;
   e->reduction_db = 0.0f;
   e->params_fresh = 1;
+  e->silent_frames = 0;
+}
+
+/* Tracks digital silence; returns 1 while the engine rests in its instantiate state (the
+ * frame is then produced without analysis or network: its output is exactly 0). */
+static int quell_engine_silence(QuellEngine *e)
+{
+  for (int c = 0; c < e->channels; c++) {
+    const float *x = e->in_frame[c];
+    for (uint32_t i = 0; i < e->window; i++)
+      if (x[i] != 0.0f) {
+        e->silent_frames = 0;
+        return 0;
+      }
+  }
+  if (e->silent_frames < e->silence_reset_frames) {
+    e->silent_frames++;
+    return 0;
+  }
+  if (e->silent_frames == e->silence_reset_frames) { /* once per silence */
+    quell_net_reset(e->net);
+    quell_features_reset(e->analysis->features);
+    for (uint32_t b = 0; b < e->nb; b++) e->gain[b] = 1.0f;
+    e->gate_gain = 1.0f;
+    e->gate_hold_left = 0;
+    e->silent_frames++;
+  }
+  e->voice_prob = 0.0f;
+  e->reduction_db = 0.0f;
+  return 1;
 }
 
 void quell_engine_set_params(QuellEngine *e, const QuellParams *p)
@@ -236,6 +276,15 @@ static float quell_engine_gate(QuellEngine *e, float voice_prob)
 static void quell_engine_frame(QuellEngine *e)
 {
   const uint32_t nb = e->nb;
+  if (quell_engine_silence(e)) {
+    /* A second of zeros has long flushed the overlap-add buffer: the output hop is 0. */
+    for (int c = 0; c < e->channels; c++) {
+      memset(e->out_hop[c], 0, sizeof(float) * e->hop);
+      memset(e->ola[c], 0, sizeof(float) * 2 * e->hop);
+      memmove(e->in_frame[c], e->in_frame[c] + e->hop, sizeof(float) * (e->window - e->hop));
+    }
+    return;
+  }
   quell_analysis_frame(e->analysis, (const float *const *)e->in_frame, e->channels, e->spec,
                        e->features);
   float vp;

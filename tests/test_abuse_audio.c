@@ -115,6 +115,54 @@ static void quell_abuse_long_silence(const QuellModel *m, double rate, int chann
   free(o2);
 }
 
+/* Feeds exactly `frames` of silence (any count, in blocks of at most 4096). */
+static void quell_abuse_silence_exact(QuellEngine *e, uint64_t frames)
+{
+  static float zeros[2 * 4096], out[2 * 4096];
+  for (uint64_t pos = 0; pos < frames;) {
+    const uint32_t k = frames - pos < 4096 ? (uint32_t)(frames - pos) : 4096;
+    const float *ci[2] = {zeros, zeros + 4096};
+    float *co[2] = {out, out + 4096};
+    quell_engine_process(e, ci, co, k);
+    pos += k;
+  }
+}
+
+/* Audio, then a second or more of digital silence: the engine is back in its instantiate state
+ * (QUELL_SILENCE_RESET_MS), so what follows comes out bit-identical to a fresh instance's,
+ * however long the silence and whatever came before it. Audio plus silence make whole hops so
+ * the framing phase matches the fresh instance's. */
+static void quell_abuse_silence_reset(const QuellModel *m, double rate, int channels)
+{
+  const uint32_t n = (uint32_t)(rate * 1.0);
+  float *probe = malloc(sizeof(float) * n * 2), *o[3], *warm = malloc(sizeof(float) * n * 2);
+  quell_abuse_probe(probe, n, rate, 31);
+  quell_abuse_probe(probe + n, n, rate, 37);
+  const double secs[3] = {0.0, 1.2, 45.0};
+  for (int k = 0; k < 3; k++) {
+    o[k] = malloc(sizeof(float) * n * 2);
+    QuellEngine *e = quell_abuse_engine(m, rate, channels);
+    const uint64_t hop = quell_engine_latency(e) / 2;
+    if (secs[k] > 0) {
+      quell_abuse_run(e, channels, probe, warm, n, 333); /* some state to forget */
+      /* audio + silence = whole hops: the framing phase is then the fresh instance's */
+      const uint64_t total = hop * (uint64_t)ceil((n + secs[k] * rate) / (double)hop);
+      quell_abuse_silence_exact(e, total - n);
+    }
+    quell_abuse_run(e, channels, probe, o[k], n, 480);
+    quell_engine_destroy(e);
+  }
+  for (int k = 1; k < 3; k++)
+    QUELL_CHECK(memcmp(o[0], o[k], sizeof(float) * n * (size_t)channels) == 0,
+                "%g Hz x%d: output after audio + %g s of silence differs from a fresh instance's",
+                rate, channels, secs[k]);
+  printf("%g Hz x%d: after audio + 1.2 s / 45 s of silence: compared with a fresh instance\n",
+         rate, channels);
+  for (int k = 0; k < 3; k++) free(o[k]);
+  free(probe);
+  free(warm);
+}
+
 static double quell_abuse_energy_db(const float *x, uint32_t from, uint32_t to)
 {
   double e = 0;
@@ -261,6 +309,8 @@ int main(void)
 
   quell_abuse_long_silence(m, 48000.0, 1, 10.0, 300.0);
   quell_abuse_long_silence(m, 192000.0, 2, 5.0, 60.0);
+  quell_abuse_silence_reset(m, 48000.0, 1);
+  quell_abuse_silence_reset(m, 44100.0, 2);
   quell_abuse_transients(m);
   quell_abuse_fpu(m);
   quell_abuse_stereo_poison(m);
@@ -278,6 +328,7 @@ int main(void)
     if (real) {
       printf("shipped model %s:\n", path);
       quell_abuse_long_silence(real, 48000.0, 1, 10.0, 300.0);
+      quell_abuse_silence_reset(real, 48000.0, 1);
       quell_abuse_transients(real);
       quell_abuse_stereo_poison(real);
       quell_model_free(real);
