@@ -56,6 +56,12 @@ AUDIO_EXT = (".flac", ".opus", ".ogg", ".wav")
 SHIPPED_BANDS = 40
 FRAMES_PER_CLIP = 1000  # 5 s at a 5 ms hop
 RATES = [(48000, 0.70), (44100, 0.10), (32000, 0.10), (16000, 0.10)]
+# Bumped whenever make_clip's recipe changes: --reuse then rebuilds instead of keeping clips
+# mixed by older code.
+RECIPE_VERSION = 3
+EXTEND_NOISE_P = 0.8   # band-limited real noise given synthetic highs, see extend_noise_highs
+SPEECH_ONLY_P = 0.10   # clean speech: the model must learn to leave it alone
+BANDLIMIT_P = 0.10     # whole mixture low-passed 3.4..8 kHz (telephone, old recorders, codecs)
 
 
 def shipped_config():
@@ -207,6 +213,23 @@ def synth_noise(rng, n, rate):
     return (y / (np.std(y) + 1e-12)).astype(np.float32)
 
 
+def extend_noise_highs(rng, y, src_nyq, rate):
+    """Gives a band-limited real noise (most of noise/ is 16 kHz) the highs a full-band
+    microphone would have caught: noise above the source's Nyquist, shaped -6..0 dB/oct, whose
+    level follows the envelope (10 ms) of the source's own top band, at -15..+3 dB against it.
+    Without this the model only ever met synthetic noise above 8 kHz and left real noise there
+    at about -5 dB (measured on dev/mix48 noise-only frames before this augmentation)."""
+    n = len(y)
+    lo, hi = 0.5 * src_nyq, 0.95 * src_nyq
+    top = sps.sosfilt(sps.butter(4, [lo, hi], "band", fs=rate, output="sos"), y)
+    win = max(1, int(0.01 * rate))
+    env = np.sqrt(np.convolve(np.square(top, dtype=np.float64), np.ones(win) / win, "same"))
+    hf = shaped_noise(rng, n, rate, rng.uniform(-6.0, 0.0))
+    hf = sps.sosfilt(sps.butter(8, min(src_nyq, 0.45 * rate), "high", fs=rate, output="sos"), hf)
+    hf = hf / (rms(hf) + 1e-12)
+    return (y + hf * env * 10 ** (rng.uniform(-15.0, 3.0) / 20)).astype(np.float32)
+
+
 def random_eq(rng, rate):
     """A microphone/room colour: one or two peaking biquads plus an optional low/high-pass.
     Returns a list of (b, a) sections."""
@@ -302,7 +325,7 @@ def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
 
     # --- noise track: real and/or synthetic, sometimes with a full-band hiss floor
     noise = np.zeros(n, np.float32)
-    speech_only = has_speech and rng.random() < 0.06
+    speech_only = has_speech and rng.random() < SPEECH_ONLY_P
     if not speech_only:
         for _ in range(1 if rng.random() < 0.7 else 2):
             if rng.random() < 0.72 and src.sets["noise"]:
@@ -311,6 +334,8 @@ def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
                 y = resample(y, r, rate)[:n]
                 if len(y) < n:
                     y = np.pad(y, (0, n - len(y)))
+                if r / 2.0 < rate / 2.0 * 0.9 and rng.random() < EXTEND_NOISE_P:
+                    y = extend_noise_highs(rng, y, r / 2.0, rate)
             else:
                 y = synth_noise(rng, n, rate)
             y = y * (10 ** (rng.uniform(-8, 0) / 20) / (rms(y) + 1e-9))
@@ -345,6 +370,15 @@ def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
         drive = 10 ** (rng.uniform(0.0, 9.0) / 20) / (np.max(np.abs(mix)) + 1e-12)
         mix, target = mix * drive, target * drive
         mix = np.clip(mix, -1.0, 1.0)
+    # --- band-limited capture (everything the microphone chain passed, target included): the
+    # model must not read an empty top octave as "no speech" (NOIZEUS-like 8 kHz material).
+    bandlimit_hz = rate / 2.0
+    if rng.random() < BANDLIMIT_P:
+        fc = rng.uniform(3400.0, min(8000.0, rate * 0.45))
+        sos = sps.butter(8, fc / (rate / 2), "low", output="sos")
+        mix = sps.sosfilt(sos, mix)
+        target = sps.sosfilt(sos, target)
+        bandlimit_hz = fc
     mix = mix.astype(np.float32)
     target = target.astype(np.float32)
 
@@ -364,6 +398,7 @@ def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
         vad = np.zeros(frames, np.float32)
     mask = np.ones_like(gains, dtype=bool)
     mask[:, centres >= rate / 2.0 * 0.98] = False  # nothing to hear or to act on there
+    mask[:, centres > bandlimit_hz * 1.1] = False   # filtered away: ratio of leakage only
     mask &= e_n > 1e-11                            # digital silence: gain meaningless
     # A band-limited speech source has lost its highs: while it speaks, its target there is
     # unknown (its absence would teach the model that speech has no highs).
@@ -372,7 +407,7 @@ def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
         active = e_tot > (peak * 1e-5 if peak > 0 else np.inf)
         mask[np.ix_(active, lost)] = False
     gains[~mask] = -1.0
-    info = {"rate": rate, "snr": snr, "speech_nyq": speech_nyq}
+    info = {"rate": rate, "snr": snr, "speech_nyq": speech_nyq, "bandlimit_hz": bandlimit_hz}
     return feats, gains.astype(np.float32), vad, info
 
 
@@ -432,6 +467,7 @@ def build_cache(out, clips, seed, cfg, jobs=2, data_dir=DEFAULT_DATA, debian_dir
     F.flush(), G.flush(), V.flush()
     meta = {
         "clips": clips, "frames_per_clip": T, "seed": seed, "config": cfg.as_dict(),
+        "recipe": RECIPE_VERSION,
         "folders": folders, "source_minutes": {k: round(v, 1) for k, v in src.minutes.items()},
         "source_files": {k: len(v) for k, v in src.sets.items()},
         "rates": {str(k): v for k, v in sorted(rates.items())},
@@ -458,7 +494,7 @@ def open_cache(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(HERE, "cache", "train"))
-    ap.add_argument("--clips", type=int, default=5000, help="5 s clips (default: ~7 hours)")
+    ap.add_argument("--clips", type=int, default=14000, help="5 s clips (default: ~19.4 hours)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--data", default=DEFAULT_DATA)
@@ -471,9 +507,9 @@ def main():
     if a.reuse and os.path.exists(meta_path):
         with open(meta_path) as fh:
             old = json.load(fh)
-        if (old.get("clips"), old.get("seed"), old.get("config")) == (a.clips, a.seed,
-                                                                       cfg.as_dict()):
-            print(f"reusing {a.out} (same clips, seed and config)", file=sys.stderr)
+        if (old.get("clips"), old.get("seed"), old.get("config"), old.get("recipe")) == (
+                a.clips, a.seed, cfg.as_dict(), RECIPE_VERSION):
+            print(f"reusing {a.out} (same clips, seed, config and recipe)", file=sys.stderr)
             return
     build_cache(a.out, a.clips, a.seed, cfg, a.jobs, a.data, a.debian)
 

@@ -8,7 +8,8 @@
 # CI never trains: it only runs the tests below against the committed blob and golden vectors.
 
 TRAIN_SEED   ?= 1
-TRAIN_CLIPS  ?= 5000
+TRAIN_CLIPS  ?= 14000
+TRAIN_STEPS  ?= 1400
 TRAIN_RUN    ?= shipped
 TRAIN_NICE   ?= nice -n 5
 TRAIN_CACHE  := model/cache/train
@@ -16,7 +17,7 @@ TRAIN_RESUME ?=
 # Second stage: continues the first run's weights with a fresh, lower learning-rate schedule, a
 # different batch order (seed + 1) and a stronger speech guard (the first stage's model turned
 # clean speech down by ~2 dB on held-out data); the shipped blob is exported from it.
-TRAIN_GUARD_STEPS ?= 300
+TRAIN_GUARD_STEPS ?= 500
 TRAIN_GUARD_LR    ?= 6e-4
 TRAIN_GUARD       ?= 4
 TRAIN_GUARD_RUN   := $(TRAIN_RUN)-guard
@@ -26,7 +27,7 @@ train: $(DSP_SO)
 	QUELL_DSP_LIB=$(DSP_SO) $(TRAIN_NICE) $(PYTHON) model/data.py --out $(TRAIN_CACHE) \
 	  --clips $(TRAIN_CLIPS) --seed $(TRAIN_SEED) --reuse
 	QUELL_DSP_LIB=$(DSP_SO) $(TRAIN_NICE) $(PYTHON) model/train.py --cache $(TRAIN_CACHE) \
-	  --run $(TRAIN_RUN) --seed $(TRAIN_SEED) $(if $(TRAIN_RESUME),--resume)
+	  --run $(TRAIN_RUN) --seed $(TRAIN_SEED) --steps $(TRAIN_STEPS) $(if $(TRAIN_RESUME),--resume)
 	QUELL_DSP_LIB=$(DSP_SO) $(TRAIN_NICE) $(PYTHON) model/train.py --cache $(TRAIN_CACHE) \
 	  --run $(TRAIN_GUARD_RUN) --seed $$(($(TRAIN_SEED) + 1)) --init model/checkpoints/$(TRAIN_RUN).pt \
 	  --steps $(TRAIN_GUARD_STEPS) --lr $(TRAIN_GUARD_LR) --speech-guard $(TRAIN_GUARD) \

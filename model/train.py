@@ -15,17 +15,17 @@ Loss (per frame, masked where the target is unknown, see model/data.py):
           band and left gains on clearly voiced bands around 0.6 (measured on held-out clips).
   vad:    VAD_WEIGHT * BCE(p_vad, vad)
 
-Defaults (the shipped model; `make train` runs them):
-  --cache model/cache/train  --seed 1  --steps 600  --batch 32  --seq 250  --lr 2e-3
+Defaults (the first stage of the shipped model; `make train` runs it with --steps 1400, then a
+second stage from its weights, see model/model.mk):
+  --cache model/cache/train  --seed 1  --steps 1400  --batch 32  --seq 250  --lr 2e-3
   --spec-weight 2
   --input-hidden 128  --gru-layers 2  --gru-hidden 128  (config from model/data.py: 40 bands)
 Clips are 1000 frames, trained as four 250-frame chunks with the GRU state carried across
 (truncated back-propagation, one optimiser update per chunk), so each clip starts from zero
-state as the plugin does. 600 steps = 2400 updates = 19.2 M frames (about 4 passes over the
-5000-clip cache): about 27 CPU-minutes here (6,400..20,000 frames/s wall depending on what
-else the shared 2-core machine runs; MODEL.md has the measured wall and CPU times). A 250-step
-run without the spectral term (the first shipped model) scored 9.4 dB band-domain SDR on the
-held-out clips; this default scores 12.7 dB.
+state as the plugin does. 1400 steps = 5600 updates = 44.8 M frames (about 3.2 passes over the
+14000-clip cache): about 27,000 frames/s wall on an idle 2-core machine (batch 32 is the
+fastest per frame here: 64 and 128 run at 23,000 and 17,000 frames/s); MODEL.md has the
+measured wall and CPU times.
 Checkpoints: model/checkpoints/<run>.pt every --ckpt-every steps and at the end; `--resume`
 continues from one (same batches, same result as an uninterrupted run).
 
@@ -143,7 +143,7 @@ def main():
     ap.add_argument("--cache", default=os.path.join(HERE, "cache", "train"))
     ap.add_argument("--run", default="shipped", help="checkpoint/run name")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--steps", type=int, default=600)
+    ap.add_argument("--steps", type=int, default=1400)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--seq", type=int, default=250, help="frames per back-propagation chunk")
     ap.add_argument("--lr", type=float, default=2e-3)
