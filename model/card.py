@@ -145,7 +145,8 @@ def main():
         "|---|---|",
         f"| seed | {args['seed']} |",
         f"| loss | mean over unmasked bands of w·(d² + 10·d⁴), d = √ĝ − √g, w = 1 + {args.get('speech_guard', 0.5):g} where "
-        "ĝ < g (speech guard)"
+        + ("ĝ < g in frames with voice activity (speech guard; speech-free frames unguarded)"
+           if args.get("guard_voiced") else "ĝ < g (speech guard)")
         + (f"; + {args['spec_weight']:g} · energy-weighted compressed-magnitude term "
            "w·E^0.3·(ĝ^0.3 − g^0.3)² (E = noisy band energy normalised per clip, as "
            "DeepFilterNet's |X|^0.3 spectral loss)" if args.get("spec_weight") else "")

@@ -86,13 +86,16 @@ def macs_per_frame(nfeat, nb, ih, layers, hid):
     return m + (nb + 1) * layers * hid
 
 
-def loss_fn(gp, vp, g, v, x=None, spec_weight=0.0, speech_guard=SPEECH_GUARD):
+def loss_fn(gp, vp, g, v, x=None, spec_weight=0.0, speech_guard=SPEECH_GUARD, guard_voiced=False):
     """Masked RNNoise-style band loss (+ energy-weighted spectral term when x, the features,
     is given) + VAD BCE. Targets < 0 are masked."""
     m = (g >= 0).float()
     gt = g.clamp(min=0.0)
     d = torch.sqrt(gp + 1e-8) - torch.sqrt(gt + 1e-8)
-    w = 1.0 + speech_guard * (gp < gt).float()
+    under = (gp < gt).float()
+    if guard_voiced:  # guard only frames with speech: in speech-free frames it only keeps noise
+        under = under * (v > 0.5).float().unsqueeze(-1)
+    w = 1.0 + speech_guard * under
     lg = (m * w * (d * d + 10.0 * d ** 4)).sum() / m.sum().clamp(min=1.0)
     if x is not None and spec_weight > 0:
         # DeepFilterNet-style compressed-magnitude loss in the band domain: the error of the
@@ -118,7 +121,8 @@ def feature_stats(feats, nclips=400):
     return mean, 1.0 / np.maximum(std, 1e-3)
 
 
-def evaluate(model, F, G, V, idx, seq, spec_weight, speech_guard=SPEECH_GUARD, batch=32):
+def evaluate(model, F, G, V, idx, seq, spec_weight, speech_guard=SPEECH_GUARD, batch=32,
+             guard_voiced=False):
     model.eval()
     tot = [0.0, 0.0, 0.0]
     n = 0
@@ -129,7 +133,7 @@ def evaluate(model, F, G, V, idx, seq, spec_weight, speech_guard=SPEECH_GUARD, b
             gp, vp, _ = model(x)
             g = torch.from_numpy(np.asarray(G[b], np.float32))
             v = torch.from_numpy(np.asarray(V[b], np.float32))
-            l, lg, lv = loss_fn(gp, vp, g, v, x, spec_weight, speech_guard)
+            l, lg, lv = loss_fn(gp, vp, g, v, x, spec_weight, speech_guard, guard_voiced)
             for k, val in enumerate((l, lg, lv)):
                 tot[k] += float(val) * len(b)
             n += len(b)
@@ -161,6 +165,8 @@ def main():
                          "stage: fresh optimiser and learning-rate schedule)")
     ap.add_argument("--speech-guard", type=float, default=SPEECH_GUARD,
                     help="extra loss weight where the predicted gain is below the target")
+    ap.add_argument("--guard-voiced", action="store_true",
+                    help="apply the speech guard only in frames with voice activity")
     ap.add_argument("--bench", type=int, default=0, help="time this many steps and exit")
     a = ap.parse_args()
 
@@ -237,7 +243,7 @@ def main():
             gp, vp, state = model(x_all[:, sl], state)
             state = [s.detach() for s in state]
             loss, lg, lv = loss_fn(gp, vp, g_all[:, sl], v_all[:, sl], x_all[:, sl], a.spec_weight,
-                                     a.speech_guard)
+                                     a.speech_guard, a.guard_voiced)
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -261,7 +267,8 @@ def main():
         if a.bench:
             continue
         if step % a.ckpt_every == 0 or step == a.steps:
-            vl = evaluate(model, F, G, V, val_idx, a.seq, a.spec_weight, a.speech_guard)
+            vl = evaluate(model, F, G, V, val_idx, a.seq, a.spec_weight, a.speech_guard,
+                          guard_voiced=a.guard_voiced)
             history.append({"step": step, "val_loss": vl[0], "val_gain": vl[1], "val_vad": vl[2],
                             "minutes": elapsed / 60, "cpu_minutes": cpu / 60})
             print(f"  val loss {vl[0]:.4f} (gain {vl[1]:.4f} vad {vl[2]:.4f})", flush=True)
