@@ -8,7 +8,8 @@ Loss (per frame, masked where the target is unknown, see model/data.py):
   bands:  mean_b w * [ d^2 + 10 d^4 ],  d = sqrt(g_pred) - sqrt(g_true)   (RNNoise's form: the
           square root compresses gains so small-gain errors count, the 4th power punishes large
           misses), w = 1 + SPEECH_GUARD where g_pred < g_true (eating speech costs more than
-          leaving a little noise: speech distortion is what listeners and STOI punish first)
+          leaving a little noise: speech distortion is what listeners and STOI punish first);
+          with --guard-voiced (the shipped second stage) only in frames with voice activity
   spec:   --spec-weight * mean_b w * E^0.3 (g_pred^0.3 - g_true^0.3)^2, E the noisy band energy
           (from the features) normalised per clip: DeepFilterNet's compressed-magnitude loss in
           the band domain. The RNNoise term alone weighs a quiet noise band like a loud speech
