@@ -272,17 +272,25 @@ static float quell_engine_gate(QuellEngine *e, float voice_prob)
   return e->gate_gain;
 }
 
+/* Ends a hop for channel c: the finished part of the overlap-add buffer becomes the output hop,
+ * and both buffers move on by one hop. */
+static void quell_engine_advance(QuellEngine *e, int c)
+{
+  float *ola = e->ola[c];
+  memcpy(e->out_hop[c], ola, sizeof(float) * e->hop);
+  memmove(ola, ola + e->hop, sizeof(float) * e->hop);
+  memset(ola + e->hop, 0, sizeof(float) * e->hop);
+  memmove(e->in_frame[c], e->in_frame[c] + e->hop, sizeof(float) * (e->window - e->hop));
+}
+
 /* One hop: analyse, estimate gains, post-process, synthesise the next hop of output. */
 static void quell_engine_frame(QuellEngine *e)
 {
   const uint32_t nb = e->nb;
   if (quell_engine_silence(e)) {
-    /* A second of zeros has long flushed the overlap-add buffer: the output hop is 0. */
-    for (int c = 0; c < e->channels; c++) {
-      memset(e->out_hop[c], 0, sizeof(float) * e->hop);
-      memset(e->ola[c], 0, sizeof(float) * 2 * e->hop);
-      memmove(e->in_frame[c], e->in_frame[c] + e->hop, sizeof(float) * (e->window - e->hop));
-    }
+    /* A second of zeros has long flushed the overlap-add buffer (zero spectra synthesise exact
+     * zeros), so advancing it alone yields the output hop, 0. */
+    for (int c = 0; c < e->channels; c++) quell_engine_advance(e, c);
     return;
   }
   quell_analysis_frame(e->analysis, (const float *const *)e->in_frame, e->channels, e->spec,
@@ -323,12 +331,8 @@ static void quell_engine_frame(QuellEngine *e)
       s[k][0] *= e->bin_gain[k];
       s[k][1] *= e->bin_gain[k];
     }
-    float *ola = e->ola[c];
-    quell_stft_synthesize_add(e->analysis->stft, s, ola);
-    memcpy(e->out_hop[c], ola, sizeof(float) * e->hop);
-    memmove(ola, ola + e->hop, sizeof(float) * e->hop);
-    memset(ola + e->hop, 0, sizeof(float) * e->hop);
-    memmove(e->in_frame[c], e->in_frame[c] + e->hop, sizeof(float) * (e->window - e->hop));
+    quell_stft_synthesize_add(e->analysis->stft, s, e->ola[c]);
+    quell_engine_advance(e, c);
   }
 }
 
