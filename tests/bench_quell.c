@@ -488,8 +488,6 @@ static void bench_denormal_rows(const Bench *b)
   free(sig);
 }
 
-/* 24 hours of digital silence, fast-forwarded in 4096-frame blocks: measured over a stretch
- * and extrapolated (BENCH_SILENCE_HOURS runs that many hours for real). */
 /* Output energy in dB of a 2 s speech-like probe fed to e (skipping its first 0.5 s). */
 static double bench_probe_db(QuellEngine *e, double rate)
 {
@@ -509,6 +507,8 @@ static double bench_probe_db(QuellEngine *e, double rate)
   return 10.0 * log10(sum / (n - n / 4) + 1e-30);
 }
 
+/* 24 hours of digital silence, fast-forwarded in 4096-frame blocks: measured over a stretch
+ * and extrapolated (BENCH_SILENCE_HOURS runs that many hours for real). */
 static void bench_silence_row(const Bench *b, double hours)
 {
   const double rate = 48000.0;
