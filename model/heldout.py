@@ -4,8 +4,9 @@ Speech: Debian tuxpaint descriptions in the languages reserved for evaluation (n
 44.1 kHz, from ../shared/data/get-debian-speech.sh into model/cache/debian-speech). Noise:
 noise/street_cafe and noise/ambient/playground (both held out of training). Each utterance is
 scored clean and mixed at 0, 5, 10 and 20 dB SNR (fixed seed), run through the built plugin by
-quell-process (lilv, default controls) and scored with model/metrics.py against the clean speech. The noise alone (at its 10 dB-mix level)
-measures how far the model turns down a speech-free stretch (its level change is the reduction).
+quell-process (lilv, default controls) and scored with model/metrics.py against the clean
+speech. The noise alone (at its 10 dB-mix level) measures how far the model turns down a
+speech-free stretch (its level change is the reduction).
 
     /usr/bin/python3 model/heldout.py [--blob model/quell.qwb] [--per-language 6]
 """
@@ -79,12 +80,12 @@ def main():
                 sf.write(fin, y, rate, subtype="FLOAT")
                 subprocess.run([process, "-q", "--float", "--force", fin, fout], env=env, check=True)
                 e, _ = sf.read(fout, dtype="float64")
-                if cond == "noise":
-                    lvl = 10 * np.log10(np.sum(e ** 2) / np.sum(y ** 2))
-                    rows[cond].append((np.nan, np.nan, np.nan, np.nan, lvl))
-                    continue
-                rows[cond].append((metrics.si_sdr(x, y), metrics.si_sdr(x, e), metrics.stoi(x, y, rate),
-                                   metrics.stoi(x, e, rate), 10 * np.log10(np.sum(e ** 2) / np.sum(y ** 2))))
+                level = 10 * np.log10(np.sum(e ** 2) / np.sum(y ** 2))
+                if cond == "noise":  # no speech to score against: the level change is the reduction
+                    rows[cond].append((np.nan, np.nan, np.nan, np.nan, level))
+                else:
+                    rows[cond].append((metrics.si_sdr(x, y), metrics.si_sdr(x, e), metrics.stoi(x, y, rate),
+                                       metrics.stoi(x, e, rate), level))
     print(f"held-out: {len(speech)} utterances ({', '.join(LANGUAGES)}), blob {a.blob}")
     print("| condition | n | input SI-SDR | Quell SI-SDR | input STOI | Quell STOI | level change dB |")
     print("|---|---|---|---|---|---|---|")
