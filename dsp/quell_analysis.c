@@ -15,6 +15,11 @@ QuellAnalysis *quell_analysis_create(const QuellConfig *cfg, double rate)
   a->bins = quell_stft_bins(a->stft);
   a->bands = quell_bands_create(cfg, rate, a->window);
   a->features = quell_features_create(cfg, (double)a->hop / rate);
+  a->nb = cfg->nb_bands;
+  if (cfg->nfeat == 3 * cfg->nb_bands) {
+    a->pitch = quell_pitch_create(a->stft, a->bands, cfg->nb_bands, a->hop, rate);
+    if (!a->pitch) goto fail;
+  }
   a->power = calloc(a->bins, sizeof(float));
   a->energy = calloc(cfg->nb_bands, sizeof(float));
   if (!a->bands || !a->features || !a->power || !a->energy) goto fail;
@@ -27,6 +32,7 @@ fail:
 void quell_analysis_destroy(QuellAnalysis *a)
 {
   if (!a) return;
+  quell_pitch_destroy(a->pitch); /* before the stft and bands it borrows */
   quell_stft_destroy(a->stft);
   quell_bands_destroy(a->bands);
   quell_features_destroy(a->features);
@@ -49,6 +55,15 @@ void quell_analysis_frame(QuellAnalysis *a, const float *const *frames, int chan
   }
   quell_bands_energy(a->bands, a->power, a->energy);
   quell_features_compute(a->features, a->energy, features);
+  if (a->pitch)
+    quell_pitch_correlation(a->pitch, frames, channels, (const fftwf_complex *const *)specs,
+                            features + 2 * a->nb);
+}
+
+void quell_analysis_reset(QuellAnalysis *a)
+{
+  quell_features_reset(a->features);
+  if (a->pitch) quell_pitch_reset(a->pitch);
 }
 
 void quell_analysis_energy(QuellAnalysis *a, const float *frame, fftwf_complex *spec,

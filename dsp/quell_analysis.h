@@ -6,13 +6,15 @@
 #include "quell_bands.h"
 #include "quell_config.h"
 #include "quell_features.h"
+#include "quell_pitch.h"
 #include "quell_stft.h"
 
 typedef struct {
   QuellStft *stft;
   QuellBands *bands;
   QuellFeatures *features;
-  uint32_t hop, window, bins;
+  QuellPitch *pitch; /* NULL unless the model's features include pitch correlation */
+  uint32_t hop, window, bins, nb;
   float *power;  /* bins: power averaged over channels */
   float *energy; /* nb_bands */
 } QuellAnalysis;
@@ -26,6 +28,9 @@ void quell_analysis_destroy(QuellAnalysis *a);
  * are linked. Audio class. */
 void quell_analysis_frame(QuellAnalysis *a, const float *const *frames, int channels,
                           fftwf_complex *const *specs, float *features);
+
+/* Forget the feature state (running means, pitch history), as after create. Audio class. */
+void quell_analysis_reset(QuellAnalysis *a);
 
 /* Band energies of a single frame without touching the feature state (training targets). */
 void quell_analysis_energy(QuellAnalysis *a, const float *frame, fftwf_complex *spec,

@@ -12,7 +12,7 @@ void quell_config_default(QuellConfig *cfg)
   cfg->band_fmax_hz = 20000.0f;
   cfg->band_min_hz = 100.0f; /* two 50 Hz bins: narrower bands would be one bin or less */
   cfg->norm_tau_ms = 1000.0f;
-  cfg->nfeat = 2 * cfg->nb_bands;
+  cfg->nfeat = 3 * cfg->nb_bands; /* energies, normalised energies, pitch correlation */
   cfg->input_hidden = 128;
   cfg->gru_layers = 2;
   cfg->gru_hidden = 128;
@@ -46,8 +46,10 @@ int quell_config_validate(const QuellConfig *cfg, char *err, unsigned long err_l
   QUELL_CHECK(isfinite(cfg->norm_tau_ms) && cfg->norm_tau_ms >= 10.0f &&
                   cfg->norm_tau_ms <= 60000.0f,
               "norm_tau_ms %g outside 10..60000", (double)cfg->norm_tau_ms);
-  QUELL_CHECK(cfg->nfeat == 2 * cfg->nb_bands, "nfeat %u is not 2 * nb_bands (%u)", cfg->nfeat,
-              2 * cfg->nb_bands);
+  /* 2 * nb: band energies and their normalised copy; 3 * nb: plus per-band pitch correlation. */
+  QUELL_CHECK(cfg->nfeat == 2 * cfg->nb_bands || cfg->nfeat == 3 * cfg->nb_bands,
+              "nfeat %u is neither 2 * nb_bands (%u) nor 3 * nb_bands (%u)", cfg->nfeat,
+              2 * cfg->nb_bands, 3 * cfg->nb_bands);
   QUELL_CHECK(cfg->input_hidden >= 1 && cfg->input_hidden <= 1024,
               "input_hidden %u outside 1..1024", cfg->input_hidden);
   QUELL_CHECK(cfg->gru_layers >= 1 && cfg->gru_layers <= 4, "gru_layers %u outside 1..4",

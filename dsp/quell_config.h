@@ -21,7 +21,8 @@ typedef struct {
   float band_fmax_hz;      /* centre of the top band; bins above it get the top band's gain */
   float band_min_hz;       /* minimum spacing of band centres (keeps low bands >= 2 bins wide) */
   float norm_tau_ms;       /* time constant of the running mean of log band energy */
-  uint32_t nfeat;          /* features per frame = 2 * nb_bands (checked) */
+  uint32_t nfeat;          /* features per frame: 2 * nb_bands, or 3 * nb_bands with pitch
+                            * correlation (quell_pitch.h); checked */
   uint32_t input_hidden;   /* width of the dense tanh layer in front of the GRUs */
   uint32_t gru_layers;     /* number of stacked GRUs (1..4) */
   uint32_t gru_hidden;     /* hidden size of every GRU */

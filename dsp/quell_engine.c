@@ -187,7 +187,7 @@ void quell_engine_reset(QuellEngine *e)
   e->fill = 0;
   e->dry_pos = 0;
   quell_net_reset(e->net);
-  quell_features_reset(e->analysis->features);
+  quell_analysis_reset(e->analysis);
   for (uint32_t b = 0; b < e->nb; b++) e->gain[b] = 1.0f;
   e->limit_db = e->target.atten_limit_db;
   e->gate_floor_db = e->target.gate_floor_db;
@@ -218,7 +218,7 @@ static int quell_engine_silence(QuellEngine *e)
   }
   if (e->silent_frames == e->silence_reset_frames) { /* once per silence */
     quell_net_reset(e->net);
-    quell_features_reset(e->analysis->features);
+    quell_analysis_reset(e->analysis);
     for (uint32_t b = 0; b < e->nb; b++) e->gain[b] = 1.0f;
     e->gate_gain = 1.0f;
     e->gate_hold_left = 0;

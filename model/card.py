@@ -88,7 +88,9 @@ def main():
         "|---|---|",
         f"| features | {cfg['nfeat']} per frame: log10 energy of {cfg['nb_bands']} triangular ERB-like "
         f"bands (0 Hz to {cfg['band_fmax_hz']:.0f} Hz, centres at least {cfg['band_min_hz']:.0f} Hz "
-        f"apart) and the same minus a running mean (tau {cfg['norm_tau_ms']:.0f} ms) |",
+        f"apart) and the same minus a running mean (tau {cfg['norm_tau_ms']:.0f} ms)"
+        + (" and per-band pitch correlation (model/FORMAT.md)" if cfg["nfeat"] == 3 * cfg["nb_bands"]
+           else "") + " |",
         f"| frames | hop {cfg['hop_us'] / 1000:g} ms, analysis window {cfg['window_hops']} hops, "
         f"{fps:.0f} frames/s at every rate; latency 2 hops = {2 * cfg['hop_us'] / 1000:g} ms |",
         f"| network | norm -> dense tanh {cfg['input_hidden']} -> {cfg['gru_layers']} stacked GRU x "

@@ -58,16 +58,17 @@ FRAMES_PER_CLIP = 1000  # 5 s at a 5 ms hop
 RATES = [(48000, 0.70), (44100, 0.10), (32000, 0.10), (16000, 0.10)]
 # Bumped whenever make_clip's recipe changes: --reuse then rebuilds instead of keeping clips
 # mixed by older code.
-RECIPE_VERSION = 3
+RECIPE_VERSION = 4
 EXTEND_NOISE_P = 0.8   # band-limited real noise given synthetic highs, see extend_noise_highs
 SPEECH_ONLY_P = 0.10   # clean speech: the model must learn to leave it alone
 BANDLIMIT_P = 0.10     # whole mixture low-passed 3.4..8 kHz (telephone, old recorders, codecs)
+TELEPHONE_P = 0.5      # of those, also high-passed at 200..400 Hz: telephone band (NOIZEUS's IRS)
 
 
 def shipped_config():
     cfg = quell_dsp.default_config()
     cfg.nb_bands = SHIPPED_BANDS
-    cfg.nfeat = 2 * SHIPPED_BANDS
+    cfg.nfeat = 3 * SHIPPED_BANDS  # band energies, normalised copy, pitch correlation
     return cfg
 
 
@@ -373,9 +374,15 @@ def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
     # --- band-limited capture (everything the microphone chain passed, target included): the
     # model must not read an empty top octave as "no speech" (NOIZEUS-like 8 kHz material).
     bandlimit_hz = rate / 2.0
+    highpass_hz = 0.0
     if rng.random() < BANDLIMIT_P:
         fc = rng.uniform(3400.0, min(8000.0, rate * 0.45))
         sos = sps.butter(8, fc / (rate / 2), "low", output="sos")
+        if rng.random() < TELEPHONE_P:
+            # Telephone band: speech with no lows is still speech (NOIZEUS was turned down).
+            highpass_hz = rng.uniform(200.0, 400.0)
+            sos = np.concatenate([sos, sps.butter(4, highpass_hz / (rate / 2), "high",
+                                                  output="sos")])
         mix = sps.sosfilt(sos, mix)
         target = sps.sosfilt(sos, target)
         bandlimit_hz = fc
@@ -399,6 +406,7 @@ def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
     mask = np.ones_like(gains, dtype=bool)
     mask[:, centres >= rate / 2.0 * 0.98] = False  # nothing to hear or to act on there
     mask[:, centres > bandlimit_hz * 1.1] = False   # filtered away: ratio of leakage only
+    mask[:, uppers < highpass_hz] = False            # the same below a telephone high-pass
     mask &= e_n > 1e-11                            # digital silence: gain meaningless
     # A band-limited speech source has lost its highs: while it speaks, its target there is
     # unknown (its absence would teach the model that speech has no highs).
@@ -407,7 +415,8 @@ def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
         active = e_tot > (peak * 1e-5 if peak > 0 else np.inf)
         mask[np.ix_(active, lost)] = False
     gains[~mask] = -1.0
-    info = {"rate": rate, "snr": snr, "speech_nyq": speech_nyq, "bandlimit_hz": bandlimit_hz}
+    info = {"rate": rate, "snr": snr, "speech_nyq": speech_nyq, "bandlimit_hz": bandlimit_hz,
+            "highpass_hz": highpass_hz}
     return feats, gains.astype(np.float32), vad, info
 
 

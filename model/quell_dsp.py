@@ -4,7 +4,7 @@ Training never computes features itself: every feature, band energy and band cen
 model/data.py comes from the C engine through this module, so the plugin and the model can never
 drift apart (see dsp/quell_train.h). Build the library first: `make build/libquell_dsp.so`.
 
-    cfg = default_config(); cfg.nb_bands = 40; cfg.nfeat = 80
+    cfg = default_config(); cfg.nb_bands = 40; cfg.nfeat = 120  # 3 * nb: with pitch correlation
     feats, e_noisy, e_clean = analyze(cfg, 48000, noisy, clean)
     model = Model.load("model/quell.qwb"); gains, vad = model.run_net(feats)
 """

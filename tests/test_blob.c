@@ -78,7 +78,7 @@ int main(void)
       {12, 65, "header"},
       {60, 1, "header"},
       {24, 200, "nb_bands"},              /* out of range */
-      {24, 40, "nfeat"},                  /* consistent range, but nfeat no longer 2*nb */
+      {24, 40, "nfeat"},                  /* consistent range, but nfeat neither 2*nb nor 3*nb */
       {16, 50, "hop_us"},
       {48, 5, "gru_layers"},
       {56, 9, "tensors"},                 /* tensor count */
