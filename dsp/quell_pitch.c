@@ -141,7 +141,8 @@ static uint32_t quell_pitch_search(const float *x, uint32_t n, uint32_t lo, uint
 
 static uint32_t quell_pitch_estimate(QuellPitch *p)
 {
-  /* Coarse: average every `decim` samples of the history (the newest sample ends the last one). */
+  /* Coarse: sum every `decim` samples of the history (a boxcar low-pass; the scale cancels in
+   * the normalised score). The newest sample ends the last block. */
   const uint32_t D = p->decim, nc = p->hist_len / D, off = p->hist_len - nc * D;
   for (uint32_t i = 0; i < nc; i++) {
     const float *h = p->hist + off + (size_t)i * D;

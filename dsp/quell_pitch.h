@@ -14,9 +14,9 @@
 
 typedef struct QuellPitch QuellPitch;
 
-/* hop: samples between frames. stft and bands are the analysis' own (borrowed, must outlive the pitch tracker): the delayed
- * frame is windowed and transformed exactly like the current one. NULL on bad input or no
- * memory. Instantiation class. */
+/* hop: samples between frames. stft and bands are the analysis' own (borrowed: they must outlive
+ * the tracker), so the delayed frame is windowed and transformed exactly like the current one.
+ * NULL on bad input or no memory. Instantiation class. */
 QuellPitch *quell_pitch_create(QuellStft *stft, const QuellBands *bands, uint32_t nb_bands,
                                uint32_t hop, double rate);
 void quell_pitch_destroy(QuellPitch *pitch);
