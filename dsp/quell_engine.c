@@ -176,6 +176,17 @@ void quell_engine_destroy(QuellEngine *e)
 
 uint32_t quell_engine_latency(const QuellEngine *e) { return e->latency; }
 
+/* The estimation state (network, features, gain smoothing, gate) back to its instantiate values:
+ * shared by a full reset and the digital-silence reset, which keeps buffers and controls. */
+static void quell_engine_reset_estimator(QuellEngine *e)
+{
+  quell_net_reset(e->net);
+  quell_analysis_reset(e->analysis);
+  for (uint32_t b = 0; b < e->nb; b++) e->gain[b] = 1.0f;
+  e->gate_gain = 1.0f;
+  e->gate_hold_left = 0;
+}
+
 void quell_engine_reset(QuellEngine *e)
 {
   for (int c = 0; c < e->channels; c++) {
@@ -186,13 +197,9 @@ void quell_engine_reset(QuellEngine *e)
   }
   e->fill = 0;
   e->dry_pos = 0;
-  quell_net_reset(e->net);
-  quell_analysis_reset(e->analysis);
-  for (uint32_t b = 0; b < e->nb; b++) e->gain[b] = 1.0f;
+  quell_engine_reset_estimator(e);
   e->limit_db = e->target.atten_limit_db;
   e->gate_floor_db = e->target.gate_floor_db;
-  e->gate_gain = 1.0f;
-  e->gate_hold_left = 0;
   e->wet = e->target.enabled ? 1.0f : 0.0f;
   e->voice_prob = 0.0f;
   e->reduction_db = 0.0f;
@@ -217,11 +224,7 @@ static int quell_engine_silence(QuellEngine *e)
     return 0;
   }
   if (e->silent_frames == e->silence_reset_frames) { /* once per silence */
-    quell_net_reset(e->net);
-    quell_analysis_reset(e->analysis);
-    for (uint32_t b = 0; b < e->nb; b++) e->gain[b] = 1.0f;
-    e->gate_gain = 1.0f;
-    e->gate_hold_left = 0;
+    quell_engine_reset_estimator(e);
     e->silent_frames++;
   }
   e->voice_prob = 0.0f;
