@@ -58,6 +58,51 @@ done:
   return ret;
 }
 
+int quell_train_apply_gains(const QuellConfig *cfg, double rate, const float *in, long n,
+                            const float *band_gains, float *out)
+{
+  const long frames = quell_train_frame_count(cfg, rate, n);
+  if (frames < 0 || !in || !band_gains || !out) return -1;
+  QuellAnalysis *a = quell_analysis_create(cfg, rate);
+  float *frame = a ? calloc(a->window, sizeof(float)) : NULL;
+  float *ola = a ? calloc(2 * (size_t)a->hop, sizeof(float)) : NULL;
+  const uint32_t bins = a ? quell_stft_bins(a->stft) : 0;
+  float *bin_gain = a ? calloc(bins, sizeof(float)) : NULL;
+  fftwf_complex *spec = a ? quell_stft_spectrum_alloc(a->stft) : NULL;
+  int ret = -1;
+  if (!a || !frame || !ola || !bin_gain || !spec) goto done;
+
+  const long hop = a->hop, win = a->window;
+  const uint32_t nb = cfg->nb_bands;
+  memset(out, 0, sizeof(float) * (size_t)n);
+  for (long t = 0; t < frames; t++) {
+    const long end = (t + 1) * hop;
+    for (long i = 0; i < win; i++) {
+      const long src = end - win + i;
+      frame[i] = src >= 0 ? in[src] : 0.0f;
+    }
+    quell_stft_analyze(a->stft, frame, spec);
+    quell_bands_interpolate(a->bands, band_gains + (size_t)t * nb, bin_gain);
+    for (uint32_t k = 0; k < bins; k++) {
+      spec[k][0] *= bin_gain[k];
+      spec[k][1] *= bin_gain[k];
+    }
+    quell_stft_synthesize_add(a->stft, spec, ola);
+    /* The engine plays the first half of the accumulator during the hop after this frame. */
+    for (long i = 0; i < hop && end + i < n; i++) out[end + i] = ola[i];
+    memmove(ola, ola + hop, sizeof(float) * (size_t)hop);
+    memset(ola + hop, 0, sizeof(float) * (size_t)hop);
+  }
+  ret = 0;
+done:
+  quell_stft_spectrum_free(spec);
+  free(bin_gain);
+  free(ola);
+  free(frame);
+  quell_analysis_destroy(a);
+  return ret;
+}
+
 int quell_train_band_centres(const QuellConfig *cfg, float *centres_hz)
 {
   if (quell_config_validate(cfg, NULL, 0) != 0) return -1;

@@ -29,6 +29,15 @@ QUELL_API long quell_train_analyze(const QuellConfig *cfg, double rate, const fl
                          const float *clean, long n, float *features, float *noisy_energy,
                          float *clean_energy, long max_frames);
 
+/* Filters a mono signal with given band gains through the engine's own filterbank (analysis
+ * window, band-to-bin interpolation, synthesis overlap-add), without the network: gains for
+ * frame t (frames = quell_train_frame_count) act on the same frame quell_train_analyze reports
+ * as t. out[n] is delayed by the engine's latency (2 hops), like the plugin's output; unity
+ * gains reproduce in[] delayed. Used for the ideal-gain ("oracle") row of `make eval`, the upper
+ * bound of what any band-gain estimator in this filterbank can do. Returns 0 or -1. */
+QUELL_API int quell_train_apply_gains(const QuellConfig *cfg, double rate, const float *in, long n,
+                                      const float *band_gains, float *out);
+
 /* Band centres in Hz (nb entries) for this config; rate-independent. Returns 0 or -1. */
 QUELL_API int quell_train_band_centres(const QuellConfig *cfg, float *centres_hz);
 

@@ -1,6 +1,7 @@
 # model/eval.mk — quality evaluation (`make eval`), the speexdsp baseline processor and the metric tests.
 #
-#   make eval                      noisy input, speexdsp and Quell on ../shared/data/dev (mix48, noizeus)
+#   make eval                      noisy input, speexdsp and Quell on ../shared/data/dev (mix48, noizeus),
+#                                  and two bounds: the ideal band gains (oracle) and the clean reference
 #   make eval EVAL_LIMIT=8         quick run: 8 items per set, spread over SNRs and noises
 #   make eval EVAL_SYSTEMS="noisy speex"   without the plugin (e.g. before weights exist)
 #   make eval EVAL_QUELL_SET="atten_limit=100"   Quell with other control values
@@ -9,7 +10,7 @@
 QUELL_SHARED ?= $(CURDIR)/../shared
 EVAL_LIMIT   ?= 0
 EVAL_JOBS    ?= 2
-EVAL_SYSTEMS ?= noisy speex quell
+EVAL_SYSTEMS ?= noisy speex quell oracle clean
 EVAL_SETS    ?= mix48 noizeus
 # Quell controls other than the defaults, e.g. EVAL_QUELL_SET="atten_limit=100"
 EVAL_QUELL_SET ?=
@@ -37,6 +38,9 @@ $(EVAL_NODE_STAMP):
 EVAL_DEPS := $(SPEEX_DENOISE) $(EVAL_NODE_STAMP)
 ifneq ($(filter quell,$(EVAL_SYSTEMS)),)
 EVAL_DEPS += all
+endif
+ifneq ($(filter oracle,$(EVAL_SYSTEMS)),)
+EVAL_DEPS += $(DSP_SO) $(QUELL_BLOB)
 endif
 
 eval: $(EVAL_DEPS)

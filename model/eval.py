@@ -18,7 +18,12 @@ Meters: model/metrics.py (SI-SDR, STOI per Taal 2011) and model/dnsmos.py (DNSMO
 onnxruntime-node; DNSMOS results are cached by audio content in build/eval/dnsmos-cache.json, so
 a re-run only scores outputs that changed).
 
-    eval.py [--limit N] [--jobs N] [--systems noisy,speex,quell] [--sets mix48,noizeus]
+Two reference rows bound what the meters reward: `clean` (the clean reference itself) and `oracle`
+(the noisy input with the ideal band gains sqrt(E_clean/E_noisy), Quell's training target, applied
+through the engine's own filterbank by libquell_dsp.so: what a perfect gain estimator with Quell's
+bands and latency would output).
+
+    eval.py [--limit N] [--jobs N] [--systems noisy,speex,quell,oracle,clean] [--sets mix48,noizeus]
 """
 import argparse
 import concurrent.futures
@@ -43,9 +48,15 @@ import dnsmos  # noqa: E402
 import metrics  # noqa: E402
 
 QUELL_URI_MONO = 'https://github.com/quell-audio/quell#mono'
-ALL_SYSTEMS = ('noisy', 'speex', 'quell')
+ALL_SYSTEMS = ('noisy', 'speex', 'quell', 'oracle', 'clean')
+# Reference rows, not denoisers: `clean` scores the clean reference itself (what a perfectly
+# faithful denoiser would output) and `oracle` the noisy input filtered with the ideal band gains
+# sqrt(E_clean / E_noisy) (Quell's training target) through the engine's own filterbank: the best
+# any gain estimator with Quell's bands could do. They bound what the metrics can reward.
+BOUND_SYSTEMS = ('oracle', 'clean')
 ALL_SETS = ('mix48', 'noizeus')
-SYSTEM_LABELS = {'noisy': 'noisy input', 'speex': 'speexdsp preprocessor', 'quell': 'Quell'}
+SYSTEM_LABELS = {'noisy': 'noisy input', 'speex': 'speexdsp preprocessor', 'quell': 'Quell',
+                 'oracle': 'ideal band gains (oracle bound)', 'clean': 'clean reference'}
 NOIZEUS_RATE = 16000       # the plugin's lowest rate; NOIZEUS is 8 kHz
 ALIGN_SEARCH_SECONDS = 0.05  # lags searched when checking that an output is sample-aligned
 DNSMOS_BATCH_CLIPS = 120   # clips per DNSMOS batch: bounds the memory of the prepared windows
@@ -157,12 +168,20 @@ class Processors:
         self.bundle = os.path.join(self.build, 'quell.lv2')
         self.quell_latency = {}  # rate -> samples, measured (lv2apply path only)
         self.quell_host = None
+        self.dsp_lib = os.path.join(self.build, 'libquell_dsp.so')
+        self.blob = os.environ.get('QUELL_MODEL') or os.path.join(self.bundle, 'quell.qwb')
+        self._oracle_cfg = None
 
     def check(self, systems):
         """A list of reasons the requested systems cannot run (empty when all can)."""
         problems = []
         if 'speex' in systems and not os.access(self.speex, os.X_OK):
             problems.append(f'{self.speex} is not built (make {os.path.relpath(self.speex, REPO)})')
+        if 'oracle' in systems:
+            if not os.path.isfile(self.dsp_lib):
+                problems.append(f'{self.dsp_lib} is not built (make {os.path.relpath(self.dsp_lib, REPO)})')
+            if not os.path.isfile(self.blob):
+                problems.append(f'the oracle row takes its band layout from {self.blob}, which does not exist')
         if 'quell' in systems:
             if not os.path.isfile(os.path.join(self.bundle, 'manifest.ttl')):
                 problems.append(f'the LV2 bundle {self.bundle} is not built (make)')
@@ -181,6 +200,28 @@ class Processors:
             if not has_lv2apply:
                 problems.append('lv2apply (lilv-utils) not found: it measures the plugin delay')
         return problems
+
+    def oracle_file(self, item, out):
+        """The noisy input through the engine's filterbank with the ideal band gains (the
+        training target of model/data.py, unmasked), compensated by the engine's 2-hop delay."""
+        import quell_dsp
+        cfg = self.oracle_config()
+        noisy, rate = read_mono(item.noisy)
+        clean, _ = read_mono(item.clean)
+        _, e_noisy, e_clean = quell_dsp.analyze(cfg, rate, noisy, clean, features=False)
+        gains = np.where(e_noisy > 0, np.sqrt(e_clean / np.maximum(e_noisy, 1e-30)), 1.0)
+        y = quell_dsp.apply_gains(cfg, rate, noisy, np.clip(gains, 0.0, 1.0))
+        delay = 2 * quell_dsp.hop_samples(cfg, rate)
+        y = np.concatenate([y[delay:], np.zeros(delay, np.float32)])
+        sf.write(out, y, rate, subtype='FLOAT')
+
+    def oracle_config(self):
+        """The band layout of the evaluated weights (their blob carries its config)."""
+        if self._oracle_cfg is None:
+            import quell_dsp
+            os.environ.setdefault('QUELL_DSP_LIB', self.dsp_lib)
+            self._oracle_cfg = quell_dsp.Model.load(self.blob).config()
+        return self._oracle_cfg
 
     def _run(self, cmd):
         proc = subprocess.run(cmd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -290,6 +331,8 @@ def run_system(system, items, set_dir, processors, jobs, work):
     """Output paths (one per item) for `system`, produced in parallel."""
     if system == 'noisy':
         return [item.noisy for item in items]
+    if system == 'clean':
+        return [item.clean for item in items]
     out_dir = os.path.join(set_dir, system)
     os.makedirs(out_dir, exist_ok=True)
     outputs = [os.path.join(out_dir, item.name + '.wav') for item in items]
@@ -300,6 +343,8 @@ def run_system(system, items, set_dir, processors, jobs, work):
         item, out = pair
         if system == 'speex':
             processors.speex_file(item.noisy, out)
+        elif system == 'oracle':
+            processors.oracle_file(item, out)
         else:
             processors.quell_file(item.noisy, out, item.rate, work)
 
@@ -319,7 +364,7 @@ def clean_through_scores(items, set_dir, processors, systems, jobs, work):
     refs = list(cleans.values())
     table = {}
     for system in systems:
-        if system == 'noisy':
+        if system == 'noisy' or system in BOUND_SYSTEMS:
             continue
         outputs = run_system(system, refs, os.path.join(set_dir, 'clean-through'), processors, jobs, work)
         rows = []
@@ -374,7 +419,8 @@ def table_lines(set_name, summaries, delays, count):
     for system, s in summaries.items():
         delay = delays.get(system)
         delay_text = '–' if delay is None else f'{delay:.1f}'
-        lines.append(f"| {SYSTEM_LABELS[system]} | {s['stoi']:.3f} | {s['si_sdr']:.2f} | {s['OVRL']:.2f} | "
+        si_sdr = '∞' if system == 'clean' else f"{s['si_sdr']:.2f}"
+        lines.append(f"| {SYSTEM_LABELS[system]} | {s['stoi']:.3f} | {si_sdr} | {s['OVRL']:.2f} | "
                      f"{s['SIG']:.2f} | {s['BAK']:.2f} | {delay_text} |")
     if set_name == 'mix48' and count == 40:
         for row in ISSUE_REFERENCE_ROWS:
@@ -384,6 +430,7 @@ def table_lines(set_name, summaries, delays, count):
 
 def by_snr_lines(items, results, systems):
     snrs = sorted({item.snr for item in items if item.snr is not None})
+    systems = [s for s in systems if s != 'clean']
     if not snrs:
         return []
     header = '| SNR dB | n | ' + ' | '.join(f'{SYSTEM_LABELS[s]} STOI / SI-SDR / OVRL' for s in systems) + ' |'
@@ -563,6 +610,8 @@ def main(argv):
                 i = items.index(item)
                 panels = [('clean', read_mono(item.clean)[0])]
                 for s in systems:
+                    if s == 'clean':
+                        continue
                     r = results[s][i]
                     panels.append((f"{SYSTEM_LABELS[s]}: STOI {r['stoi']:.3f}, SI-SDR {r['si_sdr']:.1f} dB, "
                                    f"OVRL {r['OVRL']:.2f}", read_mono(outputs_by_system[s][i])[0]))
@@ -618,6 +667,12 @@ def write_report(path, report_sets, systems, processors, args, shared, seconds):
         lines.append('- speexdsp preprocessor (Debian libspeexdsp; denoise on, default -15 dB suppression, '
                      'AGC/VAD/dereverb off, 20 ms frames at the file rate) through `build/host-test/speex_denoise`, '
                      'output compensated by its one-frame delay.')
+    if 'oracle' in systems or 'clean' in systems:
+        lines.append('- Bounds, not denoisers: "clean reference" scores the clean file itself; "ideal band '
+                     'gains" is the noisy input filtered with the exact band gains sqrt(E_clean / E_noisy) '
+                     '(Quell\'s training target, known only with the clean file at hand) through the '
+                     'engine\'s own filterbank (`quell_train_apply_gains`): what a perfect estimator of '
+                     'Quell\'s band gains would output.')
     lines += ['- Meters: SI-SDR and STOI (Taal et al. 2011) from `model/metrics.py`; DNSMOS P.835 '
               f'(`{os.path.relpath(os.path.join(shared, "data", "dnsmos", "sig_bak_ovr.onnx"), REPO)}`, '
               f'16 kHz ({dnsmos.resampler_name()} resampling), 9.01 s windows, 1 s hop, published polynomial '

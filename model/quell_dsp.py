@@ -82,6 +82,8 @@ def lib(path=None):
     L.quell_train_analyze.argtypes = [cfgp, ctypes.c_double, _FP, _FP, ctypes.c_long, _FP, _FP,
                                       _FP, ctypes.c_long]
     L.quell_train_analyze.restype = ctypes.c_long
+    L.quell_train_apply_gains.argtypes = [cfgp, ctypes.c_double, _FP, ctypes.c_long, _FP, _FP]
+    L.quell_train_apply_gains.restype = ctypes.c_int
     L.quell_train_band_centres.argtypes = [cfgp, _FP]
     L.quell_train_band_centres.restype = ctypes.c_int
     L.quell_model_load_file.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
@@ -169,6 +171,22 @@ def analyze(cfg, rate, noisy, clean=None, features=True, energies=True):
     if got != frames:
         raise RuntimeError(f"quell_train_analyze returned {got}, expected {frames}")
     return feats, e_noisy, e_clean
+
+
+def apply_gains(cfg, rate, x, band_gains):
+    """x (mono float32) filtered with band_gains [frames, nb] (frame t as analyze() numbers it)
+    through the engine's filterbank, no network; the result is delayed by 2 hops (the engine's
+    latency), as the plugin's output is."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    g = np.ascontiguousarray(band_gains, dtype=np.float32)
+    frames = lib().quell_train_frame_count(ctypes.byref(cfg), float(rate), len(x))
+    if frames < 0 or g.shape != (frames, cfg.nb_bands):
+        raise ValueError(f"apply_gains: need gains of shape ({frames}, {cfg.nb_bands}), got {g.shape}")
+    out = np.zeros(len(x), np.float32)
+    if lib().quell_train_apply_gains(ctypes.byref(cfg), float(rate), _ptr(x), len(x), _ptr(g),
+                                     _ptr(out)) != 0:
+        raise RuntimeError("quell_train_apply_gains failed")
+    return out
 
 
 class Model:
