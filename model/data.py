@@ -58,11 +58,12 @@ FRAMES_PER_CLIP = 1000  # 5 s at a 5 ms hop
 RATES = [(48000, 0.70), (44100, 0.10), (32000, 0.10), (16000, 0.10)]
 # Bumped whenever make_clip's recipe changes: --reuse then rebuilds instead of keeping clips
 # mixed by older code.
-RECIPE_VERSION = 4
+RECIPE_VERSION = 5
 EXTEND_NOISE_P = 0.8   # band-limited real noise given synthetic highs, see extend_noise_highs
 SPEECH_ONLY_P = 0.10   # clean speech: the model must learn to leave it alone
-BANDLIMIT_P = 0.10     # whole mixture low-passed 3.4..8 kHz (telephone, old recorders, codecs)
-TELEPHONE_P = 0.5      # of those, also high-passed at 200..400 Hz: telephone band (NOIZEUS's IRS)
+BANDLIMIT_P = 0.20     # whole mixture low-passed 3.4..8 kHz (old recorders, codecs, telephone)
+TELEPHONE_P = 0.5      # of those, narrowband telephone instead: 200..400 Hz to 3.2..3.8 kHz, the
+                       # band of 8 kHz-sampled calls and of NOIZEUS's IRS-filtered speech
 
 
 def shipped_config():
@@ -376,9 +377,13 @@ def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
     bandlimit_hz = rate / 2.0
     highpass_hz = 0.0
     if rng.random() < BANDLIMIT_P:
-        fc = rng.uniform(3400.0, min(8000.0, rate * 0.45))
+        telephone = rng.random() < TELEPHONE_P
+        if telephone:  # narrowband call: below an 8 kHz rate's Nyquist
+            fc = rng.uniform(3200.0, 3800.0)
+        else:
+            fc = rng.uniform(3400.0, min(8000.0, rate * 0.45))
         sos = sps.butter(8, fc / (rate / 2), "low", output="sos")
-        if rng.random() < TELEPHONE_P:
+        if telephone:
             # Telephone band: speech with no lows is still speech (NOIZEUS was turned down).
             highpass_hz = rng.uniform(200.0, 400.0)
             sos = np.concatenate([sos, sps.butter(4, highpass_hz / (rate / 2), "high",

@@ -353,10 +353,11 @@ def run_system(system, items, set_dir, processors, jobs, work):
     return outputs
 
 
-def clean_through_scores(items, set_dir, processors, systems, jobs, work):
+def clean_through_scores(items, set_dir, processors, systems, jobs, work, cache):
     """Speech distortion alone: each processing system run on the clean references (no noise
     added), scored against them. A denoiser should leave clean speech nearly untouched: returns
-    {system: {'si_sdr', 'stoi', 'level_db', 'count'}} (level_db: output minus input energy)."""
+    {system: {'si_sdr', 'stoi', 'level_db', 'OVRL', 'count'}} (level_db: output minus input
+    energy; OVRL: DNSMOS of the output), plus the references' own DNSMOS under 'clean'."""
     cleans = {}
     for item in items:
         cleans.setdefault(item.clean, Item(os.path.splitext(os.path.basename(item.clean))[0], item.clean,
@@ -374,17 +375,27 @@ def clean_through_scores(items, set_dir, processors, systems, jobs, work):
             rows.append((metrics.si_sdr(x, y), metrics.stoi(x, y, rate),
                          10 * np.log10((np.sum(y ** 2) + metrics.EPS) / (np.sum(x ** 2) + metrics.EPS))))
         values = np.array(rows)
+        quality = cache.score(outputs, jobs)
         table[system] = dict(si_sdr=mean(values[:, 0]), stoi=mean(values[:, 1]), level_db=mean(values[:, 2]),
-                             count=len(rows))
+                             OVRL=mean([q['OVRL'] for q in quality]), count=len(rows))
+    if table:
+        quality = cache.score([ref.clean for ref in refs], jobs)
+        table['clean'] = dict(si_sdr=None, stoi=1.0, level_db=0.0,
+                              OVRL=mean([q['OVRL'] for q in quality]), count=len(refs))
     return table
 
 
 def clean_through_lines(table):
     if not table:
         return []
-    lines = ['| system on the clean reference | SI-SDR dB | STOI | level change dB |', '|---|---|---|---|']
+    lines = ['| system on the clean reference | SI-SDR dB | STOI | level change dB | DNSMOS OVRL |',
+             '|---|---|---|---|---|']
     for system, r in table.items():
-        lines.append(f"| {SYSTEM_LABELS[system]} | {r['si_sdr']:.2f} | {r['stoi']:.3f} | {r['level_db']:+.2f} |")
+        if system == 'clean':
+            lines.append(f"| (the clean reference itself) | ∞ | 1.000 | +0.00 | {r['OVRL']:.2f} |")
+            continue
+        lines.append(f"| {SYSTEM_LABELS[system]} | {r['si_sdr']:.2f} | {r['stoi']:.3f} | {r['level_db']:+.2f} | "
+                     f"{r['OVRL']:.2f} |")
     return lines
 
 
@@ -624,7 +635,7 @@ def main(argv):
         print(f'### {set_name} ({len(items)} items, {rate} Hz)')
         print('\n'.join(table))
         print()
-        clean_through = clean_through_scores(items, set_dir, processors, systems, args.jobs, work)
+        clean_through = clean_through_scores(items, set_dir, processors, systems, args.jobs, work, cache)
         if clean_through:
             print('\n'.join(clean_through_lines(clean_through)))
             print()

@@ -26,6 +26,11 @@ TRAIN_CKPT_EVERY ?= 100
 TRAIN_GUARD_STEPS ?= 500
 TRAIN_GUARD_LR    ?= 6e-4
 TRAIN_GUARD       ?= 4
+# ... and twice the first stage's weight on the energy-weighted spectral term (loud bands, where
+# speech and the meters live): on the previous blob's first stage this gave dev/mix48 SI-SDR
+# +0.11 dB, clean-reference SI-SDR +0.7 dB, 0.5 dB more held-out noise removal, STOI and DNSMOS
+# unchanged.
+TRAIN_GUARD_SPEC  ?= 4
 TRAIN_GUARD_RUN   := $(TRAIN_RUN)-guard
 
 train: $(DSP_SO)
@@ -38,6 +43,7 @@ train: $(DSP_SO)
 	QUELL_DSP_LIB=$(DSP_SO) $(TRAIN_NICE) $(PYTHON) model/train.py --cache $(TRAIN_CACHE) \
 	  --run $(TRAIN_GUARD_RUN) --seed $$(($(TRAIN_SEED) + 1)) --init model/checkpoints/$(TRAIN_RUN).pt \
 	  --steps $(TRAIN_GUARD_STEPS) --lr $(TRAIN_GUARD_LR) --speech-guard $(TRAIN_GUARD) --guard-voiced \
+	  --spec-weight $(TRAIN_GUARD_SPEC) \
 	  --ckpt-every $(TRAIN_CKPT_EVERY) \
 	  $(if $(TRAIN_RESUME),--resume)
 	QUELL_DSP_LIB=$(DSP_SO) $(PYTHON) model/export.py --run $(TRAIN_GUARD_RUN) --cache $(TRAIN_CACHE) \
