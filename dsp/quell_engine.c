@@ -279,10 +279,7 @@ static float quell_engine_gate(QuellEngine *e, float voice_prob)
  * and both buffers move on by one hop. */
 static void quell_engine_advance(QuellEngine *e, int c)
 {
-  float *ola = e->ola[c];
-  memcpy(e->out_hop[c], ola, sizeof(float) * e->hop);
-  memmove(ola, ola + e->hop, sizeof(float) * e->hop);
-  memset(ola + e->hop, 0, sizeof(float) * e->hop);
+  quell_stft_ola_advance(e->analysis->stft, e->ola[c], e->out_hop[c]);
   memmove(e->in_frame[c], e->in_frame[c] + e->hop, sizeof(float) * (e->window - e->hop));
 }
 
@@ -329,12 +326,8 @@ static void quell_engine_frame(QuellEngine *e)
   e->reduction_db = (float)(10.0 * log10(before / after));
 
   for (int c = 0; c < e->channels; c++) {
-    fftwf_complex *s = e->spec[c];
-    for (uint32_t k = 0; k < e->bins; k++) {
-      s[k][0] *= e->bin_gain[k];
-      s[k][1] *= e->bin_gain[k];
-    }
-    quell_stft_synthesize_add(e->analysis->stft, s, e->ola[c]);
+    quell_stft_apply_gain(e->analysis->stft, e->spec[c], e->bin_gain);
+    quell_stft_synthesize_add(e->analysis->stft, e->spec[c], e->ola[c]);
     quell_engine_advance(e, c);
   }
 }

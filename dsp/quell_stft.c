@@ -114,3 +114,18 @@ void quell_stft_synthesize_add(QuellStft *s, const fftwf_complex *spec, float *o
   const uint32_t start = s->window - 2 * s->hop;
   for (uint32_t j = 0; j < 2 * s->hop; j++) ola[j] += s->time[start + j] * s->synthesis[start + j];
 }
+
+void quell_stft_apply_gain(const QuellStft *s, fftwf_complex *spec, const float *bin_gain)
+{
+  for (uint32_t k = 0; k < s->bins; k++) {
+    spec[k][0] *= bin_gain[k];
+    spec[k][1] *= bin_gain[k];
+  }
+}
+
+void quell_stft_ola_advance(const QuellStft *s, float *ola, float *out_hop)
+{
+  memcpy(out_hop, ola, sizeof(float) * s->hop);
+  memmove(ola, ola + s->hop, sizeof(float) * s->hop);
+  memset(ola + s->hop, 0, sizeof(float) * s->hop);
+}

@@ -35,4 +35,11 @@ void quell_stft_power(const QuellStft *stft, const fftwf_complex *spec, float *p
  * only the last two hops of the synthesis window are non-zero. Audio class. */
 void quell_stft_synthesize_add(QuellStft *stft, const fftwf_complex *spec, float *ola);
 
+/* Scales every bin of spec by the real gain bin_gain[k] (the phase is kept). Audio class. */
+void quell_stft_apply_gain(const QuellStft *stft, fftwf_complex *spec, const float *bin_gain);
+
+/* After synthesize_add, the first hop of ola is finished: copies it to out_hop, shifts the
+ * second hop down and zeroes the tail, ready for the next frame. Audio class. */
+void quell_stft_ola_advance(const QuellStft *stft, float *ola, float *out_hop);
+
 #endif

@@ -16,6 +16,14 @@ long quell_train_frame_count(const QuellConfig *cfg, double rate, long n)
   return n / (long)quell_config_hop_samples(cfg, rate);
 }
 
+/* Frame t of a whole-signal analysis: the `win` samples ending at (t+1)*hop, zeros before the
+ * start of the signal, as the engine's input buffer holds them. */
+static void quell_train_gather_frame(const float *x, long t, long hop, long win, float *frame)
+{
+  const long first = (t + 1) * hop - win;
+  for (long i = 0; i < win; i++) frame[i] = first + i >= 0 ? x[first + i] : 0.0f;
+}
+
 long quell_train_analyze(const QuellConfig *cfg, double rate, const float *noisy,
                          const float *clean, long n, float *features, float *noisy_energy,
                          float *clean_energy, long max_frames)
@@ -31,22 +39,17 @@ long quell_train_analyze(const QuellConfig *cfg, double rate, const float *noisy
   long ret = -1;
   if (!a || !frame || !clean_frame || !feat || !spec) goto done;
 
-  const long hop = a->hop, win = a->window;
   for (long t = 0; t < frames; t++) {
-    /* Frame t ends at sample (t+1)*hop; samples before the start are zeros, as in the engine. */
-    const long end = (t + 1) * hop;
-    for (long i = 0; i < win; i++) {
-      const long src = end - win + i;
-      frame[i] = src >= 0 ? noisy[src] : 0.0f;
-      if (clean) clean_frame[i] = src >= 0 ? clean[src] : 0.0f;
-    }
+    quell_train_gather_frame(noisy, t, a->hop, a->window, frame);
     const float *frames_ptr[1] = {frame};
     fftwf_complex *specs[1] = {spec};
     quell_analysis_frame(a, frames_ptr, 1, specs, feat);
     if (features) memcpy(features + (size_t)t * nf, feat, sizeof(float) * nf);
     if (noisy_energy) memcpy(noisy_energy + (size_t)t * nb, a->energy, sizeof(float) * nb);
-    if (clean && clean_energy)
+    if (clean && clean_energy) {
+      quell_train_gather_frame(clean, t, a->hop, a->window, clean_frame);
       quell_analysis_energy(a, clean_frame, spec, clean_energy + (size_t)t * nb);
+    }
   }
   ret = frames;
 done:
@@ -63,43 +66,41 @@ int quell_train_apply_gains(const QuellConfig *cfg, double rate, const float *in
 {
   const long frames = quell_train_frame_count(cfg, rate, n);
   if (frames < 0 || !in || !band_gains || !out) return -1;
-  QuellAnalysis *a = quell_analysis_create(cfg, rate);
-  float *frame = a ? calloc(a->window, sizeof(float)) : NULL;
-  float *ola = a ? calloc(2 * (size_t)a->hop, sizeof(float)) : NULL;
-  const uint32_t bins = a ? quell_stft_bins(a->stft) : 0;
-  float *bin_gain = a ? calloc(bins, sizeof(float)) : NULL;
-  fftwf_complex *spec = a ? quell_stft_spectrum_alloc(a->stft) : NULL;
+  /* Only the engine's STFT and band layout are needed (no features): the same
+   * analyse / interpolate / apply / synthesise / advance calls the engine makes per hop. */
+  const long hop = (long)quell_config_hop_samples(cfg, rate);
+  QuellStft *stft = quell_stft_create((uint32_t)hop, cfg->window_hops);
+  const long win = stft ? (long)quell_stft_window(stft) : 0;
+  QuellBands *bands = stft ? quell_bands_create(cfg, rate, (uint32_t)win) : NULL;
+  float *frame = calloc(win ? win : 1, sizeof(float));
+  float *ola = calloc(2 * (size_t)hop, sizeof(float));
+  float *out_hop = calloc((size_t)hop, sizeof(float));
+  float *bin_gain = stft ? calloc(quell_stft_bins(stft), sizeof(float)) : NULL;
+  fftwf_complex *spec = stft ? quell_stft_spectrum_alloc(stft) : NULL;
   int ret = -1;
-  if (!a || !frame || !ola || !bin_gain || !spec) goto done;
+  if (!stft || !bands || !frame || !ola || !out_hop || !bin_gain || !spec) goto done;
 
-  const long hop = a->hop, win = a->window;
-  const uint32_t nb = cfg->nb_bands;
   memset(out, 0, sizeof(float) * (size_t)n);
   for (long t = 0; t < frames; t++) {
+    quell_train_gather_frame(in, t, hop, win, frame);
+    quell_stft_analyze(stft, frame, spec);
+    quell_bands_interpolate(bands, band_gains + (size_t)t * cfg->nb_bands, bin_gain);
+    quell_stft_apply_gain(stft, spec, bin_gain);
+    quell_stft_synthesize_add(stft, spec, ola);
+    quell_stft_ola_advance(stft, ola, out_hop);
+    /* The engine plays this hop during the hop after frame t, i.e. from sample (t+1)*hop. */
     const long end = (t + 1) * hop;
-    for (long i = 0; i < win; i++) {
-      const long src = end - win + i;
-      frame[i] = src >= 0 ? in[src] : 0.0f;
-    }
-    quell_stft_analyze(a->stft, frame, spec);
-    quell_bands_interpolate(a->bands, band_gains + (size_t)t * nb, bin_gain);
-    for (uint32_t k = 0; k < bins; k++) {
-      spec[k][0] *= bin_gain[k];
-      spec[k][1] *= bin_gain[k];
-    }
-    quell_stft_synthesize_add(a->stft, spec, ola);
-    /* The engine plays the first half of the accumulator during the hop after this frame. */
-    for (long i = 0; i < hop && end + i < n; i++) out[end + i] = ola[i];
-    memmove(ola, ola + hop, sizeof(float) * (size_t)hop);
-    memset(ola + hop, 0, sizeof(float) * (size_t)hop);
+    for (long i = 0; i < hop && end + i < n; i++) out[end + i] = out_hop[i];
   }
   ret = 0;
 done:
   quell_stft_spectrum_free(spec);
   free(bin_gain);
+  free(out_hop);
   free(ola);
   free(frame);
-  quell_analysis_destroy(a);
+  quell_bands_destroy(bands);
+  quell_stft_destroy(stft);
   return ret;
 }
 
