@@ -155,6 +155,9 @@ def main():
         + (f"; + {args['spec_weight']:g} · energy-weighted compressed-magnitude term "
            "w·E^0.3·(ĝ^0.3 − g^0.3)² (E = noisy band energy normalised per clip, as "
            "DeepFilterNet's |X|^0.3 spectral loss)" if args.get("spec_weight") else "")
+        + (f"; + {args['stoi_weight']:g} · (1 − correlation of enhanced and clean band envelopes "
+           "over 320 ms voiced segments, bands 150 Hz–4.5 kHz: STOI's measure in the band domain)"
+           if args.get("stoi_weight") else "")
         + "; + 0.1 · voice BCE |",
         f"| optimiser | AdamW lr {args['lr']:g} (20-step warm-up, cosine to 5 %), weight decay 1e-4, "
         f"gradient clip 1.0 |",

@@ -14,6 +14,9 @@ Loss (per frame, masked where the target is unknown, see model/data.py):
           (from the features) normalised per clip: DeepFilterNet's compressed-magnitude loss in
           the band domain. The RNNoise term alone weighs a quiet noise band like a loud speech
           band and left gains on clearly voiced bands around 0.6 (measured on held-out clips).
+  env:    --stoi-weight * (1 - mean correlation of enhanced and clean band envelopes over 320 ms
+          segments, bands 150 Hz-4.5 kHz, voiced segments): STOI's own measure in the band
+          domain (the shipped second stage uses it; see model/model.mk for what it measured).
   vad:    VAD_WEIGHT * BCE(p_vad, vad)
 
 Defaults (the first stage of the shipped model; `make train` runs it with --steps 1400, then a
@@ -87,7 +90,29 @@ def macs_per_frame(nfeat, nb, ih, layers, hid):
     return m + (nb + 1) * layers * hid
 
 
-def loss_fn(gp, vp, g, v, x=None, spec_weight=0.0, speech_guard=SPEECH_GUARD, guard_voiced=False):
+def envelope_corr_loss(gp, g, x, v, m, bands, win=64, hop=32):
+    """1 - mean short-time correlation of enhanced and clean band envelopes: STOI's measure
+    (Taal 2011: 384 ms segments of 1/3-octave envelopes, correlated) in Quell's band domain,
+    differentiable. Envelope = gain * noisy band amplitude; only STOI's bands (`bands`, a bool
+    mask), segments with a known target throughout and mostly voiced."""
+    nb = g.shape[-1]
+    a = torch.pow(10.0, 0.5 * x[..., :nb])
+    yp = (gp * a)[..., bands].unfold(1, win, hop)           # [B, W, nbs, win]
+    yt = (g.clamp(min=0.0) * a)[..., bands].unfold(1, win, hop)
+    mk = m[..., bands].unfold(1, win, hop).amin(dim=-1)      # [B, W, nbs]
+    vw = (v.clamp(min=0.0).unfold(1, win, hop).mean(dim=-1) > 0.3).float().unsqueeze(-1)
+    dp = yp - yp.mean(dim=-1, keepdim=True)
+    dt = yt - yt.mean(dim=-1, keepdim=True)
+    st = (dt * dt).sum(-1)
+    sp = (dp * dp).sum(-1)
+    eps = 1e-4 * (yt * yt).sum(-1) + 1e-20
+    corr = (dp * dt).sum(-1) / torch.sqrt((sp + eps) * (st + eps))
+    w = mk * vw
+    return (w * (1.0 - corr)).sum() / w.sum().clamp(min=1.0)
+
+
+def loss_fn(gp, vp, g, v, x=None, spec_weight=0.0, speech_guard=SPEECH_GUARD, guard_voiced=False,
+            stoi_weight=0.0, stoi_bands=None):
     """Masked RNNoise-style band loss (+ energy-weighted spectral term when x, the features,
     is given) + VAD BCE. Targets < 0 are masked."""
     m = (g >= 0).float()
@@ -108,6 +133,8 @@ def loss_fn(gp, vp, g, v, x=None, spec_weight=0.0, speech_guard=SPEECH_GUARD, gu
         e = e / e.mean(dim=(1, 2), keepdim=True).clamp(min=1e-12)
         ds = torch.pow(gp + 1e-6, 0.3) - torch.pow(gt + 1e-6, 0.3)
         lg = lg + spec_weight * (e * w * ds * ds).sum() / m.sum().clamp(min=1.0)
+    if x is not None and stoi_weight > 0:
+        lg = lg + stoi_weight * envelope_corr_loss(gp, g, x, v, m, stoi_bands)
     mv = (v >= 0).float()
     bce = -(v.clamp(min=0) * torch.log(vp + 1e-7) + (1 - v.clamp(min=0)) * torch.log(1 - vp + 1e-7))
     lv = (mv * bce).sum() / mv.sum().clamp(min=1.0)
@@ -123,7 +150,7 @@ def feature_stats(feats, nclips=400):
 
 
 def evaluate(model, F, G, V, idx, seq, spec_weight, speech_guard=SPEECH_GUARD, batch=32,
-             guard_voiced=False):
+             guard_voiced=False, stoi_weight=0.0, stoi_bands=None):
     model.eval()
     tot = [0.0, 0.0, 0.0]
     n = 0
@@ -134,7 +161,8 @@ def evaluate(model, F, G, V, idx, seq, spec_weight, speech_guard=SPEECH_GUARD, b
             gp, vp, _ = model(x)
             g = torch.from_numpy(np.asarray(G[b], np.float32))
             v = torch.from_numpy(np.asarray(V[b], np.float32))
-            l, lg, lv = loss_fn(gp, vp, g, v, x, spec_weight, speech_guard, guard_voiced)
+            l, lg, lv = loss_fn(gp, vp, g, v, x, spec_weight, speech_guard, guard_voiced,
+                                stoi_weight, stoi_bands)
             for k, val in enumerate((l, lg, lv)):
                 tot[k] += float(val) * len(b)
             n += len(b)
@@ -168,6 +196,8 @@ def main():
                     help="extra loss weight where the predicted gain is below the target")
     ap.add_argument("--guard-voiced", action="store_true",
                     help="apply the speech guard only in frames with voice activity")
+    ap.add_argument("--stoi-weight", type=float, default=0.0,
+                    help="weight of the band-envelope correlation term (STOI's measure)")
     ap.add_argument("--bench", type=int, default=0, help="time this many steps and exit")
     a = ap.parse_args()
 
@@ -182,6 +212,10 @@ def main():
     nclips, T, nfeat = F.shape
     nb = G.shape[-1]
     nval = max(1, int(nclips * a.val_frac))
+    # STOI's bands: 1/3 octaves from 150 Hz to 4.3 kHz (Taal 2011).
+    import quell_dsp
+    centres = quell_dsp.band_centres(quell_dsp.QuellConfig.from_dict(meta["config"]))
+    stoi_bands = torch.from_numpy((centres >= 150.0) & (centres <= 4500.0))
     train_idx = np.arange(nclips - nval)
     val_idx = np.arange(nclips - nval, nclips)
     chunks = T // a.seq
@@ -244,7 +278,7 @@ def main():
             gp, vp, state = model(x_all[:, sl], state)
             state = [s.detach() for s in state]
             loss, lg, lv = loss_fn(gp, vp, g_all[:, sl], v_all[:, sl], x_all[:, sl], a.spec_weight,
-                                     a.speech_guard, a.guard_voiced)
+                                     a.speech_guard, a.guard_voiced, a.stoi_weight, stoi_bands)
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -269,7 +303,8 @@ def main():
             continue
         if step % a.ckpt_every == 0 or step == a.steps:
             vl = evaluate(model, F, G, V, val_idx, a.seq, a.spec_weight, a.speech_guard,
-                          guard_voiced=a.guard_voiced)
+                          guard_voiced=a.guard_voiced, stoi_weight=a.stoi_weight,
+                          stoi_bands=stoi_bands)
             history.append({"step": step, "val_loss": vl[0], "val_gain": vl[1], "val_vad": vl[2],
                             "minutes": elapsed / 60, "cpu_minutes": cpu / 60})
             print(f"  val loss {vl[0]:.4f} (gain {vl[1]:.4f} vad {vl[2]:.4f})", flush=True)
