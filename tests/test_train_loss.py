@@ -38,14 +38,14 @@ bands = torch.ones(NB, dtype=torch.bool)
 
 loss = train.envelope_corr_loss
 perfect = float(loss(g, g, x, v, m, bands))
-check('perfect prediction costs nothing', perfect < 1e-3, f'{perfect:.2e}')
+check('perfect prediction costs nothing', perfect < 5e-3, f'{perfect:.2e}')
 scaled = float(loss(0.5 * g, g, x, v, m, bands))
-check('a level change costs nothing (STOI is level-invariant)', scaled < 1e-3, f'{scaled:.2e}')
+check('a level change costs nothing (STOI is level-invariant)', scaled < 5e-3, f'{scaled:.2e}')
 rand = torch.rand(B, T, NB)
 unrelated = float(loss(rand, g, x, v, m, bands))
 check('an unrelated prediction costs about 1', 0.7 < unrelated < 1.3, f'{unrelated:.3f}')
 flat = float(loss(torch.full_like(g, 0.7), g, x, v, m, bands))
-check('a flat gain scores worse than the perfect one', flat > perfect + 0.05, f'{flat:.3f}')
+check('a flat gain (no envelope) scores far worse', flat > 0.3, f'{flat:.3f}')
 silent = float(loss(rand, g, x, torch.zeros(B, T), m, bands))
 check('unvoiced segments are ignored', silent == 0.0, f'{silent}')
 masked = float(loss(rand, g, x, v, torch.zeros(B, T, NB), bands))
@@ -55,7 +55,7 @@ only[:2] = True
 half = rand.clone()
 half[..., :2] = g[..., :2]
 partial = float(loss(half, g, x, v, m, only))
-check('only the selected bands count', partial < 1e-3, f'{partial:.2e}')
+check('only the selected bands count', partial < 5e-3, f'{partial:.2e}')
 
 gp = torch.rand(B, T, NB, requires_grad=True)
 full, _, _ = train.loss_fn(gp, torch.full((B, T), 0.5), g, v, x, spec_weight=2.0, stoi_weight=1.0,
