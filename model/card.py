@@ -139,12 +139,7 @@ def main():
         "analysis at 48 kHz (70 %) or 44.1/32/16 kHz (bands above Nyquist read as silence)",
         f"(recipe version {meta.get('recipe', 1)} of `model/data.py`).",
         "",
-        "Targets: g = sqrt(E_clean / E_noisy) clipped to [0, 1] per band, E_clean without its",
-        "recording's own floor where it has one: per utterance and band, twice the mean energy of",
-        "its quietest 10 % of frames is subtracted (room tone and hiss of the speech corpora are",
-        "noise to a listener; utterances with no pause 25 dB under their speech are left alone"
-        + (f"; {meta['utterances_floor_removed']} of {meta['utterances']} utterances cleaned"
-           if "utterances" in meta else "") + "), masked above the analysis",
+        "Targets: g = sqrt(E_clean / E_noisy) clipped to [0, 1] per band, masked above the analysis",
         "Nyquist, in digital silence, and — while speech is active — above a band-limited speech",
         "source's Nyquist (its highs are unknown, not absent); voice activity = clean frame energy",
         "within 35 dB of the clip's loudest clean frame.",

@@ -14,9 +14,7 @@ Sources (paths relative to the shared data folder, ../shared/data by default):
 The asterisk prompts of get-debian-speech.sh are G.722, which neither libsndfile nor sox decodes
 here, so they are not used.
 
-Targets per frame and band: ideal gain g = sqrt(E_clean / E_noisy) clipped to [0, 1], where
-E_clean has each utterance's own recording floor subtracted (remove_recording_floor: the corpora's
-room tone and hiss are noise to a listener, not voice), stored as
+Targets per frame and band: ideal gain g = sqrt(E_clean / E_noisy) clipped to [0, 1], stored as
 -1 where it is unknown (masked in the loss): bands above the analysis Nyquist, bands above a
 band-limited speech source's Nyquist while speech is active (we do not know its highs), and
 bands where the mixture is digital silence. VAD = clean frame energy within 35 dB of the clip's
@@ -60,7 +58,7 @@ FRAMES_PER_CLIP = 1000  # 5 s at a 5 ms hop
 RATES = [(48000, 0.70), (44100, 0.10), (32000, 0.10), (16000, 0.10)]
 # Bumped whenever make_clip's recipe changes: --reuse then rebuilds instead of keeping clips
 # mixed by older code.
-RECIPE_VERSION = 6
+RECIPE_VERSION = 5
 EXTEND_NOISE_P = 0.8   # band-limited real noise given synthetic highs, see extend_noise_highs
 SPEECH_ONLY_P = 0.10   # clean speech: the model must learn to leave it alone
 BANDLIMIT_P = 0.20     # whole mixture low-passed 3.4..8 kHz (old recorders, codecs, telephone)
@@ -301,7 +299,6 @@ def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
     # --- speech track: utterances with gaps, or nothing (noise-only clip)
     speech = np.zeros(n, np.float32)
     speech_nyq = rate / 2.0
-    utterances = []  # (first, end) sample of each utterance: each has its own recording floor
     has_speech = rng.random() >= 0.08
     if has_speech:
         use_wb = len(src.sets.get("speechwb", [])) > 0 and rng.random() < 0.55
@@ -319,7 +316,6 @@ def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
             y = y * (10 ** (rng.uniform(-6, 6) / 20) / (rms(y) + 1e-9))
             m = min(len(y), n - pos)
             speech[pos:pos + m] += y[:m]
-            utterances.append((pos, pos + m))
             pos += m + int(rng.uniform(0.05, 1.2) * rate)
 
     # --- reverberation (target keeps the direct path and early reflections)
@@ -400,7 +396,6 @@ def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
 
     feats, e_n, e_c = quell_dsp.analyze(cfg, rate, mix, target)
     assert len(feats) == frames
-    e_c, floor_removed = remove_recording_floor(e_c, utterances, hop, cfg.window_hops)
 
     # --- targets
     centres = src_centres(cfg)
@@ -426,45 +421,8 @@ def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
         mask[np.ix_(active, lost)] = False
     gains[~mask] = -1.0
     info = {"rate": rate, "snr": snr, "speech_nyq": speech_nyq, "bandlimit_hz": bandlimit_hz,
-            "highpass_hz": highpass_hz, "floor_removed": floor_removed,
-            "utterances": len(utterances)}
+            "highpass_hz": highpass_hz}
     return feats, gains.astype(np.float32), vad, info
-
-
-def remove_recording_floor(e_c, utterances, hop, window_hops):
-    """The clean energies with each utterance's own recording floor (room tone, preamp hiss)
-    subtracted, per band. The speech corpora carry a floor: their quietest 5 % of 20 ms frames
-    sit a median 40 dB (librispeech, emodb) and 29 dB (tuxpaint) under their loud half, and a
-    target that keeps it teaches the model to pass that much of any steady noise, while a
-    listener (and DNSMOS's background score) counts it as noise. Floor = mean band energy of the
-    utterance's quietest 10 % of frames, subtracted twice over (power subtraction with the usual
-    over-subtraction for its frame-to-frame spread). An utterance whose quietest frames are within
-    25 dB of its loud half has no pause to measure (trimmed recordings): left alone, since
-    subtracting its soft speech would teach the model to cut onsets and word ends.
-    Returns (energies, number of utterances changed)."""
-    out = e_c.copy()
-    frames = len(e_c)
-    changed = 0
-    for first, end in utterances:
-        # frames wholly inside the utterance measure it; frames touching it (and its early
-        # reflections, one window on) are cleaned
-        t0 = -(-first // hop) + window_hops - 1
-        t1 = min(frames, end // hop)
-        if t1 - t0 < 20:
-            continue
-        inner = e_c[t0:t1].astype(np.float64)
-        tot = inner.sum(axis=1)
-        order = np.argsort(tot)
-        quiet = order[:max(3, len(order) // 10)]
-        loud = order[len(order) // 2:]
-        floor_tot, loud_tot = tot[quiet].mean(), tot[loud].mean()
-        if not (floor_tot > 0 and loud_tot > 0) or floor_tot > loud_tot * 10 ** (-2.5):
-            continue
-        floor = inner[quiet].mean(axis=0)
-        a, b = first // hop, min(frames, end // hop + window_hops)
-        out[a:b] = np.maximum(e_c[a:b] - 2.0 * floor, 0.0)
-        changed += 1
-    return out, changed
 
 
 _CENTRES = {}
@@ -513,14 +471,11 @@ def build_cache(out, clips, seed, cfg, jobs=2, data_dir=DEFAULT_DATA, debian_dir
     V = np.lib.format.open_memmap(os.path.join(out, "vad.npy"), "w+", np.float16, (clips, T))
     t0 = time.time()
     rates = {}
-    floors = [0, 0]  # utterances whose recording floor was removed, utterances
     with mp.get_context("fork").Pool(jobs, _worker_init, (src, cfg.as_dict(), seed)) as pool:
         for k, (i, f, g, v, info) in enumerate(pool.imap_unordered(_worker_clip, range(clips),
                                                                    chunksize=4)):
             F[i], G[i], V[i] = f, g, v
             rates[info["rate"]] = rates.get(info["rate"], 0) + 1
-            floors[0] += info["floor_removed"]
-            floors[1] += info["utterances"]
             if (k + 1) % 200 == 0:
                 print(f"{k + 1}/{clips} clips, {time.time() - t0:.0f} s", file=sys.stderr)
     F.flush(), G.flush(), V.flush()
@@ -530,7 +485,6 @@ def build_cache(out, clips, seed, cfg, jobs=2, data_dir=DEFAULT_DATA, debian_dir
         "folders": folders, "source_minutes": {k: round(v, 1) for k, v in src.minutes.items()},
         "source_files": {k: len(v) for k, v in src.sets.items()},
         "rates": {str(k): v for k, v in sorted(rates.items())},
-        "utterances_floor_removed": floors[0], "utterances": floors[1],
         "mixture_minutes": round(clips * T * cfg.hop_us / 1e6 / 60, 1),
         "seconds": round(time.time() - t0, 1),
         "decode_seconds": round(t_decode, 1),
