@@ -112,11 +112,15 @@ def envelope_corr_loss(gp, g, x, v, m, bands, win=64, hop=32):
 
 
 def loss_fn(gp, vp, g, v, x=None, spec_weight=0.0, speech_guard=SPEECH_GUARD, guard_voiced=False,
-            stoi_weight=0.0, stoi_bands=None):
+            stoi_weight=0.0, stoi_bands=None, target_power=1.0):
     """Masked RNNoise-style band loss (+ energy-weighted spectral term when x, the features,
-    is given) + VAD BCE. Targets < 0 are masked."""
+    is given) + VAD BCE. Targets < 0 are masked. g is the cache's amplitude-ratio gain
+    sqrt(E_clean / E_noisy); the gain terms aim at g ** target_power (2: the Wiener gain
+    E_clean / E_noisy), the envelope term always at the clean envelope g * |X|."""
     m = (g >= 0).float()
     gt = g.clamp(min=0.0)
+    if target_power != 1.0:
+        gt = gt ** target_power
     d = torch.sqrt(gp + 1e-8) - torch.sqrt(gt + 1e-8)
     under = (gp < gt).float()
     if guard_voiced:  # guard only frames with speech: in speech-free frames it only keeps noise
@@ -150,7 +154,7 @@ def feature_stats(feats, nclips=400):
 
 
 def evaluate(model, F, G, V, idx, seq, spec_weight, speech_guard=SPEECH_GUARD, batch=32,
-             guard_voiced=False, stoi_weight=0.0, stoi_bands=None):
+             guard_voiced=False, stoi_weight=0.0, stoi_bands=None, target_power=1.0):
     model.eval()
     tot = [0.0, 0.0, 0.0]
     n = 0
@@ -162,7 +166,7 @@ def evaluate(model, F, G, V, idx, seq, spec_weight, speech_guard=SPEECH_GUARD, b
             g = torch.from_numpy(np.asarray(G[b], np.float32))
             v = torch.from_numpy(np.asarray(V[b], np.float32))
             l, lg, lv = loss_fn(gp, vp, g, v, x, spec_weight, speech_guard, guard_voiced,
-                                stoi_weight, stoi_bands)
+                                stoi_weight, stoi_bands, target_power)
             for k, val in enumerate((l, lg, lv)):
                 tot[k] += float(val) * len(b)
             n += len(b)
@@ -198,6 +202,9 @@ def main():
                     help="apply the speech guard only in frames with voice activity")
     ap.add_argument("--stoi-weight", type=float, default=0.0,
                     help="weight of the band-envelope correlation term (STOI's measure)")
+    ap.add_argument("--target-power", type=float, default=1.0,
+                    help="train the gains toward g ** P, g = sqrt(E_clean / E_noisy) (2: the "
+                         "Wiener gain E_clean / E_noisy, the least-squares band gain)")
     ap.add_argument("--bench", type=int, default=0, help="time this many steps and exit")
     a = ap.parse_args()
 
@@ -278,7 +285,8 @@ def main():
             gp, vp, state = model(x_all[:, sl], state)
             state = [s.detach() for s in state]
             loss, lg, lv = loss_fn(gp, vp, g_all[:, sl], v_all[:, sl], x_all[:, sl], a.spec_weight,
-                                     a.speech_guard, a.guard_voiced, a.stoi_weight, stoi_bands)
+                                     a.speech_guard, a.guard_voiced, a.stoi_weight, stoi_bands,
+                                     a.target_power)
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -304,7 +312,7 @@ def main():
         if step % a.ckpt_every == 0 or step == a.steps:
             vl = evaluate(model, F, G, V, val_idx, a.seq, a.spec_weight, a.speech_guard,
                           guard_voiced=a.guard_voiced, stoi_weight=a.stoi_weight,
-                          stoi_bands=stoi_bands)
+                          stoi_bands=stoi_bands, target_power=a.target_power)
             history.append({"step": step, "val_loss": vl[0], "val_gain": vl[1], "val_vad": vl[2],
                             "minutes": elapsed / 60, "cpu_minutes": cpu / 60})
             print(f"  val loss {vl[0]:.4f} (gain {vl[1]:.4f} vad {vl[2]:.4f})", flush=True)
