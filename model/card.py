@@ -158,7 +158,12 @@ def main():
         + (f"; + {args['stoi_weight']:g} · (1 − correlation of enhanced and clean band envelopes "
            "over 320 ms voiced segments, bands 150 Hz–4.5 kHz: STOI's measure in the band domain)"
            if args.get("stoi_weight") else "")
-        + "; + 0.1 · voice BCE |",
+        + "; + 0.1 · voice BCE"
+        + (f"; g in the band terms is the target raised to the power {args['target_power']:g}"
+           + (" (the Wiener gain E_clean / E_noisy, the least-squares band gain; the envelope term "
+              "still compares with the clean envelope)" if args['target_power'] == 2 else "")
+           if args.get("target_power", 1.0) != 1.0 else "")
+        + " |",
         f"| optimiser | AdamW lr {args['lr']:g} (20-step warm-up, cosine to 5 %), weight decay 1e-4, "
         f"gradient clip 1.0 |",
         f"| schedule | {run['steps']} steps x {args['batch']} clips, {args['seq']}-frame chunks "

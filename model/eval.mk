@@ -1,7 +1,8 @@
 # model/eval.mk — quality evaluation (`make eval`), the speexdsp baseline processor and the metric tests.
 #
 #   make eval                      noisy input, speexdsp and Quell on ../shared/data/dev (mix48, noizeus),
-#                                  and two bounds: the ideal band gains (oracle) and the clean reference
+#                                  and three bounds: the ideal band gains (oracle), the ideal Wiener
+#                                  band gains (wiener) and the clean reference
 #   make eval EVAL_LIMIT=8         quick run: 8 items per set, spread over SNRs and noises
 #   make eval EVAL_SYSTEMS="noisy speex"   without the plugin (e.g. before weights exist)
 #   make eval EVAL_QUELL_SET="atten_limit=100"   Quell with other control values
@@ -10,7 +11,7 @@
 QUELL_SHARED ?= $(CURDIR)/../shared
 EVAL_LIMIT   ?= 0
 EVAL_JOBS    ?= 2
-EVAL_SYSTEMS ?= noisy speex quell oracle clean
+EVAL_SYSTEMS ?= noisy speex quell oracle wiener clean
 EVAL_SETS    ?= mix48 noizeus
 # Quell controls other than the defaults, e.g. EVAL_QUELL_SET="atten_limit=100"
 EVAL_QUELL_SET ?=
@@ -39,7 +40,7 @@ EVAL_DEPS := $(SPEEX_DENOISE) $(EVAL_NODE_STAMP)
 ifneq ($(filter quell,$(EVAL_SYSTEMS)),)
 EVAL_DEPS += all
 endif
-ifneq ($(filter oracle,$(EVAL_SYSTEMS)),)
+ifneq ($(filter oracle wiener,$(EVAL_SYSTEMS)),)
 EVAL_DEPS += $(DSP_SO) $(QUELL_BLOB)
 endif
 

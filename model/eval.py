@@ -18,12 +18,13 @@ Meters: model/metrics.py (SI-SDR, STOI per Taal 2011) and model/dnsmos.py (DNSMO
 onnxruntime-node; DNSMOS results are cached by audio content in build/eval/dnsmos-cache.json, so
 a re-run only scores outputs that changed).
 
-Two reference rows bound what the meters reward: `clean` (the clean reference itself) and `oracle`
-(the noisy input with the ideal band gains sqrt(E_clean/E_noisy), Quell's training target, applied
-through the engine's own filterbank by libquell_dsp.so: what a perfect gain estimator with Quell's
-bands and latency would output).
+Three reference rows bound what the meters reward: `clean` (the clean reference itself), `oracle`
+(the noisy input with the ideal band gains sqrt(E_clean/E_noisy), applied through the engine's own
+filterbank by libquell_dsp.so: what a perfect gain estimator with Quell's bands and latency would
+output) and `wiener` (the same with the Wiener gains E_clean/E_noisy, the least-squares band gains
+and the shipped second stage's training target, model/train.py --target-power 2).
 
-    eval.py [--limit N] [--jobs N] [--systems noisy,speex,quell,oracle,clean] [--sets mix48,noizeus]
+    eval.py [--limit N] [--jobs N] [--systems noisy,speex,quell,oracle,wiener,clean] [--sets mix48,noizeus]
 """
 import argparse
 import concurrent.futures
@@ -48,15 +49,19 @@ import dnsmos  # noqa: E402
 import metrics  # noqa: E402
 
 QUELL_URI_MONO = 'https://github.com/quell-audio/quell#mono'
-ALL_SYSTEMS = ('noisy', 'speex', 'quell', 'oracle', 'clean')
+ALL_SYSTEMS = ('noisy', 'speex', 'quell', 'oracle', 'wiener', 'clean')
 # Reference rows, not denoisers: `clean` scores the clean reference itself (what a perfectly
 # faithful denoiser would output) and `oracle` the noisy input filtered with the ideal band gains
-# sqrt(E_clean / E_noisy) (Quell's training target) through the engine's own filterbank: the best
-# any gain estimator with Quell's bands could do. They bound what the metrics can reward.
-BOUND_SYSTEMS = ('oracle', 'clean')
+# sqrt(E_clean / E_noisy) through the engine's own filterbank (`wiener`: E_clean / E_noisy, the
+# least-squares gains): what exact gain estimators with Quell's bands would output. They bound
+# what the metrics can reward.
+BOUND_SYSTEMS = ('oracle', 'wiener', 'clean')
+# Exponent on the amplitude ratio sqrt(E_clean / E_noisy) of each oracle row.
+ORACLE_POWERS = {'oracle': 1.0, 'wiener': 2.0}
 ALL_SETS = ('mix48', 'noizeus')
 SYSTEM_LABELS = {'noisy': 'noisy input', 'speex': 'speexdsp preprocessor', 'quell': 'Quell',
-                 'oracle': 'ideal band gains (oracle bound)', 'clean': 'clean reference'}
+                 'oracle': 'ideal band gains (oracle bound)',
+                 'wiener': 'ideal Wiener band gains (oracle bound)', 'clean': 'clean reference'}
 NOIZEUS_RATE = 16000       # the plugin's lowest rate; NOIZEUS is 8 kHz
 ALIGN_SEARCH_SECONDS = 0.05  # lags searched when checking that an output is sample-aligned
 DNSMOS_BATCH_CLIPS = 120   # clips per DNSMOS batch: bounds the memory of the prepared windows
@@ -177,7 +182,7 @@ class Processors:
         problems = []
         if 'speex' in systems and not os.access(self.speex, os.X_OK):
             problems.append(f'{self.speex} is not built (make {os.path.relpath(self.speex, REPO)})')
-        if 'oracle' in systems:
+        if any(s in ORACLE_POWERS for s in systems):
             if not os.path.isfile(self.dsp_lib):
                 problems.append(f'{self.dsp_lib} is not built (make {os.path.relpath(self.dsp_lib, REPO)})')
             if not os.path.isfile(self.blob):
@@ -201,16 +206,17 @@ class Processors:
                 problems.append('lv2apply (lilv-utils) not found: it measures the plugin delay')
         return problems
 
-    def oracle_file(self, item, out):
+    def oracle_file(self, item, out, power=1.0):
         """The noisy input through the engine's filterbank with the ideal band gains (the
-        training target of model/data.py, unmasked), compensated by the engine's 2-hop delay."""
+        amplitude ratio of model/data.py, unmasked, to the power `power`), compensated by the
+        engine's 2-hop delay."""
         import quell_dsp
         cfg = self.oracle_config()
         noisy, rate = read_mono(item.noisy)
         clean, _ = read_mono(item.clean)
         _, e_noisy, e_clean = quell_dsp.analyze(cfg, rate, noisy, clean, features=False)
         gains = np.where(e_noisy > 0, np.sqrt(e_clean / np.maximum(e_noisy, 1e-30)), 1.0)
-        y = quell_dsp.apply_gains(cfg, rate, noisy, np.clip(gains, 0.0, 1.0))
+        y = quell_dsp.apply_gains(cfg, rate, noisy, np.clip(gains, 0.0, 1.0) ** power)
         delay = 2 * quell_dsp.hop_samples(cfg, rate)
         y = np.concatenate([y[delay:], np.zeros(delay, np.float32)])
         sf.write(out, y, rate, subtype='FLOAT')
@@ -343,8 +349,8 @@ def run_system(system, items, set_dir, processors, jobs, work):
         item, out = pair
         if system == 'speex':
             processors.speex_file(item.noisy, out)
-        elif system == 'oracle':
-            processors.oracle_file(item, out)
+        elif system in ORACLE_POWERS:
+            processors.oracle_file(item, out, ORACLE_POWERS[system])
         else:
             processors.quell_file(item.noisy, out, item.rate, work)
 
@@ -678,12 +684,13 @@ def write_report(path, report_sets, systems, processors, args, shared, seconds):
         lines.append('- speexdsp preprocessor (Debian libspeexdsp; denoise on, default -15 dB suppression, '
                      'AGC/VAD/dereverb off, 20 ms frames at the file rate) through `build/host-test/speex_denoise`, '
                      'output compensated by its one-frame delay.')
-    if 'oracle' in systems or 'clean' in systems:
+    if any(s in BOUND_SYSTEMS for s in systems):
         lines.append('- Bounds, not denoisers: "clean reference" scores the clean file itself; "ideal band '
                      'gains" is the noisy input filtered with the exact band gains sqrt(E_clean / E_noisy) '
-                     '(Quell\'s training target, known only with the clean file at hand) through the '
-                     'engine\'s own filterbank (`quell_train_apply_gains`): what a perfect estimator of '
-                     'Quell\'s band gains would output.')
+                     '(known only with the clean file at hand) through the engine\'s own filterbank '
+                     '(`quell_train_apply_gains`), "ideal Wiener band gains" the same with E_clean / E_noisy '
+                     '(the least-squares band gains, which the shipped model\'s second stage is trained '
+                     'toward): what perfect estimators of Quell\'s band gains would output.')
     lines += ['- Meters: SI-SDR and STOI (Taal et al. 2011) from `model/metrics.py`; DNSMOS P.835 '
               f'(`{os.path.relpath(os.path.join(shared, "data", "dnsmos", "sig_bak_ovr.onnx"), REPO)}`, '
               f'16 kHz ({dnsmos.resampler_name()} resampling), 9.01 s windows, 1 s hop, published polynomial '
