@@ -71,11 +71,11 @@ check('the term adds to the loss', float(full) > float(base) + 0.1,
 vp = torch.full((B, T), 0.5)
 gm = g.clone()
 gm[:, :10, :3] = -1.0  # masked entries stay masked: (-1) ** 2 must not turn into a target of 1
-at_wiener, lw, _ = train.loss_fn(gm.clamp(min=0) ** 2, vp, gm, v, x, spec_weight=2.0, target_power=2.0)
-at_ratio, lr_, _ = train.loss_fn(gm.clamp(min=0), vp, gm, v, x, spec_weight=2.0, target_power=2.0)
+_, lw, _ = train.loss_fn(gm.clamp(min=0) ** 2, vp, gm, v, x, spec_weight=2.0, target_power=2.0)
+_, lr_, _ = train.loss_fn(gm.clamp(min=0), vp, gm, v, x, spec_weight=2.0, target_power=2.0)
 check('target power 2: the Wiener gain g^2 costs nothing', float(lw) < 1e-6, f'{float(lw):.2e}')
 check('target power 2: the amplitude ratio g now costs', float(lr_) > 1e-3, f'{float(lr_):.2e}')
-default, ld, _ = train.loss_fn(gm.clamp(min=0), vp, gm, v, x, spec_weight=2.0)
+_, ld, _ = train.loss_fn(gm.clamp(min=0), vp, gm, v, x, spec_weight=2.0)
 check('target power 1 (default) is the amplitude ratio', float(ld) < 1e-6, f'{float(ld):.2e}')
 env_w = float(train.loss_fn(g ** 2, vp, g, v, x, stoi_weight=1.0, stoi_bands=bands, target_power=2.0)[1]
               - train.loss_fn(g ** 2, vp, g, v, x, target_power=2.0)[1])
