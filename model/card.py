@@ -158,6 +158,10 @@ def main():
         + (f"; + {args['stoi_weight']:g} · (1 − correlation of enhanced and clean band envelopes "
            "over 320 ms voiced segments, bands 150 Hz–4.5 kHz: STOI's measure in the band domain)"
            if args.get("stoi_weight") else "")
+        + (f"; + {args['sdr_weight']:g} · band-domain SDR in dB per clip, 10·log10(Σ E·(s·(1 − ĝ)² + "
+           "(1 − s)·ĝ²) / Σ E·s), s = g² the speech share of the noisy band energy E, both sums "
+           "floored at 10⁻³ Σ E (energy-weighted like SI-SDR: loud voiced frames count by their energy)"
+           if args.get("sdr_weight") else "")
         + "; + 0.1 · voice BCE"
         + (f"; g in the band terms is the target raised to the power {args['target_power']:g}"
            + (" (the Wiener gain E_clean / E_noisy, the least-squares band gain; the envelope term "

@@ -42,6 +42,7 @@ TRAIN_GUARD_STOI  ?= 20
 # engine's filterbank scores OVRL 2.46 / SI-SDR 15.58 dB with g^2 against 2.36 / 14.91 dB with g
 # (STOI 0.950 vs 0.960; g^3: 2.41, g^0.5: 2.13), see model/MODEL.md.
 TRAIN_GUARD_TARGET_POWER ?= 2
+TRAIN_GUARD_SDR   ?= 0
 TRAIN_GUARD_RUN   := $(TRAIN_RUN)-guard
 
 train: $(DSP_SO)
@@ -55,7 +56,7 @@ train: $(DSP_SO)
 	  --run $(TRAIN_GUARD_RUN) --seed $$(($(TRAIN_SEED) + 1)) --init model/checkpoints/$(TRAIN_RUN).pt \
 	  --steps $(TRAIN_GUARD_STEPS) --lr $(TRAIN_GUARD_LR) --speech-guard $(TRAIN_GUARD) --guard-voiced \
 	  --spec-weight $(TRAIN_GUARD_SPEC) --stoi-weight $(TRAIN_GUARD_STOI) \
-	  --target-power $(TRAIN_GUARD_TARGET_POWER) \
+	  --target-power $(TRAIN_GUARD_TARGET_POWER) --sdr-weight $(TRAIN_GUARD_SDR) \
 	  --ckpt-every $(TRAIN_CKPT_EVERY) \
 	  $(if $(TRAIN_RESUME),--resume)
 	QUELL_DSP_LIB=$(DSP_SO) $(PYTHON) model/export.py --run $(TRAIN_GUARD_RUN) --cache $(TRAIN_CACHE) \

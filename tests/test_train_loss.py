@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""model/train.py's band-envelope correlation term (STOI's measure in Quell's band domain):
-zero for a perfect or merely rescaled prediction (STOI is level-invariant), near one for an
-unrelated one, blind to masked bands and unvoiced segments, finite gradients. Skips (77)
-without python3-torch (the training stack is not needed to build or test)."""
+"""model/train.py's loss terms. The band-envelope correlation term (STOI's measure in Quell's
+band domain): zero for a perfect or merely rescaled prediction (STOI is level-invariant), near
+one for an unrelated one, blind to masked bands and unvoiced segments, finite gradients. The
+target power (the Wiener gain) and the band-domain SDR term (minimal at the Wiener gain, weighs
+frames by energy, level-invariant). Skips (77) without python3-torch (the training stack is not
+needed to build or test)."""
 import os
 import sys
 
@@ -83,6 +85,43 @@ env_r = float(train.loss_fn(g, vp, g, v, x, stoi_weight=1.0, stoi_bands=bands, t
               - train.loss_fn(g, vp, g, v, x, target_power=2.0)[1])
 check('the envelope term keeps the clean envelope as its reference', env_r < 5e-3 and env_w >= env_r,
       f'ratio {env_r:.2e}, Wiener {env_w:.2e}')
+
+# --sdr-weight: the band-domain SDR (dB). Its minimum is the Wiener gain g^2 whatever the level;
+# loud frames count by their energy (SI-SDR's weighting), masked bands not at all.
+sdr = train.band_sdr_loss
+at_w = float(sdr(g ** 2, g, x, m))
+for name, other in (('the amplitude ratio g', g), ('all-pass', torch.ones_like(g)),
+                    ('gains 10 % under Wiener', 0.9 * g ** 2), ('gains 10 % over', (1.1 * g ** 2).clamp(max=1))):
+    val = float(sdr(other, g, x, m))
+    check(f'band SDR: the Wiener gain beats {name}', at_w < val, f'{at_w:.2f} vs {val:.2f} dB')
+check('band SDR: no score beyond the floor (1e-3 of the noisy energy, -30 dB)',
+      at_w > -30.5, f'{at_w:.2f} dB')
+loud = x.clone()
+loud[:, 100:150, :NB] += 2.0  # 20 dB louder stretch
+miss = g ** 2
+miss_quiet = miss.clone()
+miss_quiet[:, :50] *= 0.5
+miss_loud = miss.clone()
+miss_loud[:, 100:150] *= 0.5
+lq, ll = float(sdr(miss_quiet, g, loud, m)), float(sdr(miss_loud, g, loud, m))
+check('band SDR: halving gains in a loud stretch costs more than in a quiet one', ll > lq + 1.0,
+      f'loud {ll:.2f} dB, quiet {lq:.2f} dB')
+mk = m.clone()
+mk[..., :2] = 0
+wild = g ** 2
+wild = wild.clone()
+wild[..., :2] = 0.0
+check('band SDR: masked bands are ignored', abs(float(sdr(wild, g, x, mk)) - float(sdr(g ** 2, g, x, mk))) < 1e-4)
+lv_same = float(sdr(0.8 * g ** 2, g, x + 3.0, m)) - float(sdr(0.8 * g ** 2, g, x, m))
+check('band SDR: level-invariant (a scaled clip scores the same)', abs(lv_same) < 1e-3, f'{lv_same:.2e}')
+gs = (g ** 2).clone().requires_grad_(True)
+tot, _, _ = train.loss_fn(gs, vp, g, v, x, sdr_weight=0.1, target_power=2.0)
+tot.backward()
+check('band SDR: gradients are finite and vanish at the Wiener gain', bool(torch.isfinite(gs.grad).all())
+      and float(gs.grad.abs().max()) < 1e-5, f'{float(gs.grad.abs().max()):.2e}')
+with_sdr = float(train.loss_fn(g, vp, g, v, x, sdr_weight=0.1)[1] - train.loss_fn(g, vp, g, v, x)[1])
+check('band SDR: the term adds to the loss with its weight', abs(with_sdr - 0.1 * float(sdr(g, g, x, m))) < 1e-4,
+      f'{with_sdr:.4f}')
 
 if failures:
     print(f'{len(failures)} failed')
