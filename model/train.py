@@ -133,7 +133,9 @@ def band_sdr_loss(gp, g, x, m):
     s = g.clamp(0.0, 1.0) ** 2
     err = (e * (s * (1.0 - gp) ** 2 + (1.0 - s) * gp ** 2)).sum(dim=(1, 2))
     ref = (e * s).sum(dim=(1, 2))
-    floor = 1e-3 * e.sum(dim=(1, 2))
+    # + 1e-12: a clip with every band masked (digital silence) scores 0 dB with no gradient
+    # instead of 0/0.
+    floor = 1e-3 * e.sum(dim=(1, 2)) + 1e-12
     return (10.0 * torch.log10((err + floor) / (ref + floor))).mean()
 
 

@@ -112,6 +112,11 @@ wild = g ** 2
 wild = wild.clone()
 wild[..., :2] = 0.0
 check('band SDR: masked bands are ignored', abs(float(sdr(wild, g, x, mk)) - float(sdr(g ** 2, g, x, mk))) < 1e-4)
+gz = (g ** 2).clone().requires_grad_(True)
+dead = train.band_sdr_loss(gz, g, x, torch.zeros_like(m))  # a digitally silent clip: all masked
+dead.backward()
+check('band SDR: an all-masked clip is finite with no gradient', bool(torch.isfinite(dead))
+      and bool(torch.isfinite(gz.grad).all()) and float(gz.grad.abs().max()) == 0.0, f'{float(dead)}')
 lv_same = float(sdr(0.8 * g ** 2, g, x + 3.0, m)) - float(sdr(0.8 * g ** 2, g, x, m))
 check('band SDR: level-invariant (a scaled clip scores the same)', abs(lv_same) < 1e-3, f'{lv_same:.2e}')
 gs = (g ** 2).clone().requires_grad_(True)
