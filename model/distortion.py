@@ -16,25 +16,18 @@ sum_t E_clean (1 - g)^2, the speech energy a gain g removes, normalised by the c
     /usr/bin/python3 model/distortion.py [--blob model/quell.qwb] [--snr 15,20]
 """
 import argparse
-import json
 import os
 import sys
 
 import numpy as np
-import soundfile as sf
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import eval as quell_eval  # noqa: E402  (the dev/mix48 item list and reader make eval uses)
+import metrics  # noqa: E402
 import quell_dsp  # noqa: E402
 
 LOUDNESS_EDGES_DB = (0, -10, -20, -30, -40)
-
-
-def sdr_db(ref, est):
-    """Scale-invariant SDR of est against ref (SI-SDR)."""
-    a = np.dot(est, ref) / max(np.dot(ref, ref), 1e-20)
-    target = a * ref
-    return 10.0 * np.log10(np.sum(target ** 2) / max(np.sum((est - target) ** 2), 1e-20))
 
 
 def main():
@@ -51,8 +44,8 @@ def main():
     model = quell_dsp.Model.load(a.blob)
     cfg = model.config()
     centres = quell_dsp.band_centres(cfg)
-    with open(os.path.join(root, "meta.json")) as fh:
-        items = [it for it in json.load(fh) if int(it["snr"]) in snrs]
+    items = [it for it in quell_eval.mix48_items(a.shared)
+             if it.snr is not None and int(it.snr) in snrs]
     if not items:
         sys.exit(f"distortion.py: no dev/mix48 items at SNR {sorted(snrs)}")
 
@@ -60,16 +53,14 @@ def main():
     band_loss = {"network": np.zeros(cfg.nb_bands), "wiener": np.zeros(cfg.nb_bands)}
     loud_loss = {"network": np.zeros(len(LOUDNESS_EDGES_DB)), "wiener": np.zeros(len(LOUDNESS_EDGES_DB))}
     for it in items:
-        noisy, rate = sf.read(os.path.join(root, "noisy", it["name"] + ".flac"), dtype="float32")
-        clean, _ = sf.read(os.path.join(root, "clean", it["name"] + ".flac"), dtype="float32")
-        if noisy.ndim > 1:
-            noisy, clean = noisy[:, 0], clean[:, 0]
+        noisy, rate = quell_eval.read_mono(it.noisy)
+        clean, _ = quell_eval.read_mono(it.clean)
         n = min(len(noisy), len(clean))
-        noisy, clean = noisy[:n], clean[:n]
+        noisy, clean = noisy[:n].astype(np.float32), clean[:n].astype(np.float32)
         noise = noisy - clean
         feats, e_noisy, e_clean = quell_dsp.analyze(cfg, rate, noisy, clean)
         gains = {"network": model.run_net(feats)[0],
-                 "wiener": np.clip(e_clean / np.maximum(e_noisy, 1e-12), 0.0, 1.0)}
+                 "wiener": quell_dsp.ideal_band_gains(e_noisy, e_clean, 2.0)}
         delay = 2 * quell_dsp.hop_samples(cfg, rate)
         frame_db = 10.0 * np.log10(e_clean.sum(1) / max(e_clean.sum(1).max(), 1e-20) + 1e-12)
         # Frame classes by loudness under the clip's loudest frame: [0, -10), [-10, -20), ...,
@@ -81,7 +72,7 @@ def main():
             left = quell_dsp.apply_gains(cfg, rate, noise, g)[delay:]
             m = len(speech)
             ref = clean[:m]
-            scores[name].append((sdr_db(ref, speech + left), sdr_db(ref, speech),
+            scores[name].append((metrics.si_sdr(ref, speech + left), metrics.si_sdr(ref, speech),
                                  10.0 * np.log10(max(np.sum(left ** 2), 1e-20)
                                                  / max(np.sum(noise[:m] ** 2), 1e-20))))
             removed = e_clean * (1.0 - g) ** 2

@@ -173,6 +173,14 @@ def analyze(cfg, rate, noisy, clean=None, features=True, energies=True):
     return feats, e_noisy, e_clean
 
 
+def ideal_band_gains(e_noisy, e_clean, power=1.0):
+    """The exact band gains from analyze()'s energies: the amplitude ratio sqrt(E_clean /
+    E_noisy) clipped to [0, 1] (1 where the noisy band is empty), to the power `power` (2: the
+    Wiener gain E_clean / E_noisy). What a perfect estimator would output; unmasked."""
+    g = np.where(e_noisy > 0, np.sqrt(e_clean / np.maximum(e_noisy, 1e-30)), 1.0)
+    return np.clip(g, 0.0, 1.0) ** power
+
+
 def apply_gains(cfg, rate, x, band_gains):
     """x (mono float32) filtered with band_gains [frames, nb] (frame t as analyze() numbers it)
     through the engine's filterbank, no network; the result is delayed by 2 hops (the engine's
