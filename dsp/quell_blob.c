@@ -109,12 +109,13 @@ QuellModel *quell_model_load_memory(const void *data, size_t size, char *err, si
     return NULL;
   }
   const uint32_t version = quell_blob_u32(b + 8);
-  if (version != QUELL_BLOB_VERSION) {
-    quell_blob_fail(err, err_len, "unsupported format version %u (this build reads %u)", version,
-                    QUELL_BLOB_VERSION);
+  if (version < QUELL_BLOB_MIN_VERSION || version > QUELL_BLOB_VERSION) {
+    quell_blob_fail(err, err_len, "unsupported format version %u (this build reads %u to %u)",
+                    version, QUELL_BLOB_MIN_VERSION, QUELL_BLOB_VERSION);
     return NULL;
   }
-  if (quell_blob_u32(b + 12) != QUELL_BLOB_HEADER_SIZE || quell_blob_u32(b + 60) != 0) {
+  if (quell_blob_u32(b + 12) != QUELL_BLOB_HEADER_SIZE ||
+      (version == 1 && quell_blob_u32(b + 60) != 0)) {
     quell_blob_fail(err, err_len, "weights blob header is malformed");
     return NULL;
   }
@@ -142,6 +143,7 @@ QuellModel *quell_model_load_memory(const void *data, size_t size, char *err, si
   c->input_hidden = quell_blob_u32(b + 44);
   c->gru_layers = quell_blob_u32(b + 48);
   c->gru_hidden = quell_blob_u32(b + 52);
+  c->feature_flags = version >= 2 ? quell_blob_u32(b + 60) : 0u;
   if (quell_config_validate(c, cfg_err, sizeof cfg_err) != 0) {
     quell_blob_fail(err, err_len, "weights blob configuration invalid: %s", cfg_err);
     goto fail;

@@ -16,6 +16,7 @@ void quell_config_default(QuellConfig *cfg)
   cfg->input_hidden = 128;
   cfg->gru_layers = 2;
   cfg->gru_hidden = 128;
+  cfg->feature_flags = QUELL_FEATURE_MEAN_WARMUP;
 }
 
 int quell_config_validate(const QuellConfig *cfg, char *err, unsigned long err_len)
@@ -27,6 +28,8 @@ int quell_config_validate(const QuellConfig *cfg, char *err, unsigned long err_l
       return -1;                                                                                 \
     }                                                                                            \
   } while (0)
+  QUELL_CHECK((cfg->feature_flags & ~QUELL_FEATURE_KNOWN) == 0u, "unknown feature flags 0x%x",
+              cfg->feature_flags & ~QUELL_FEATURE_KNOWN);
   QUELL_CHECK(cfg->hop_us >= 2000 && cfg->hop_us <= 10000, "hop_us %u outside 2000..10000",
               cfg->hop_us);
   QUELL_CHECK(cfg->window_hops >= 2 && cfg->window_hops <= 8, "window_hops %u outside 2..8",

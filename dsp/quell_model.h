@@ -6,7 +6,10 @@
 #include "quell_config.h"
 
 #define QUELL_BLOB_MAGIC "QUELLWB"
-#define QUELL_BLOB_VERSION 1u
+/* Format 2 = format 1 with the header's last word holding QuellConfig.feature_flags (it was
+ * reserved, 0). Both are read; format 1 blobs run with the features they were trained on. */
+#define QUELL_BLOB_VERSION 2u
+#define QUELL_BLOB_MIN_VERSION 1u
 #define QUELL_BLOB_HEADER_SIZE 64u
 #define QUELL_BLOB_RECORD_HEADER 48u
 #define QUELL_BLOB_NAME_LEN 32u

@@ -88,7 +88,9 @@ def main():
         "|---|---|",
         f"| features | {cfg['nfeat']} per frame: log10 energy of {cfg['nb_bands']} triangular ERB-like "
         f"bands (0 Hz to {cfg['band_fmax_hz']:.0f} Hz, centres at least {cfg['band_min_hz']:.0f} Hz "
-        f"apart) and the same minus a running mean (tau {cfg['norm_tau_ms']:.0f} ms)"
+        f"apart) and the same minus a running mean (tau {cfg['norm_tau_ms']:.0f} ms"
+        + (", starting as the plain mean of the frames so far: feature flag MEAN_WARMUP"
+           if cfg.get("feature_flags", 0) & 1 else "") + ")"
         + (" and per-band pitch correlation (model/FORMAT.md)" if cfg["nfeat"] == 3 * cfg["nb_bands"]
            else "") + " |",
         f"| frames | hop {cfg['hop_us'] / 1000:g} ms, analysis window {cfg['window_hops']} hops, "
@@ -152,6 +154,9 @@ def main():
         f"| loss | mean over unmasked bands of w·(d² + 10·d⁴), d = √ĝ − √g, w = 1 + {args.get('speech_guard', 0.5):g} where "
         + ("ĝ < g in frames with voice activity (speech guard; speech-free frames unguarded)"
            if args.get("guard_voiced") else "ĝ < g (speech guard)")
+        + (f", the guard times 1 + {args['onset_guard']:g}·exp(−t / {args.get('onset_frames', 200) * cfg['hop_us'] / 1e6:g} s) "
+           "in a clip's first frames (onset guard: each clip starts cold, as the plugin does)"
+           if args.get("onset_guard") else "")
         + (f"; + {args['spec_weight']:g} · energy-weighted compressed-magnitude term "
            "w·E^0.3·(ĝ^0.3 − g^0.3)² (E = noisy band energy normalised per clip, as "
            "DeepFilterNet's |X|^0.3 spectral loss)" if args.get("spec_weight") else "")

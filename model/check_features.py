@@ -8,6 +8,7 @@
    network run on quell_dsp.py's features (quell_train_run_net): the plugin computes the very
    features the model was trained on, at every rate, from its own streaming buffers.
 Exit 0 pass, 1 fail."""
+import ctypes
 import os
 import struct
 import sys
@@ -20,9 +21,10 @@ import quell_dsp  # noqa: E402
 
 def read_dump(path):
     raw = open(path, "rb").read()
-    cfg = quell_dsp.QuellConfig.from_buffer_copy(raw[:40])
-    (count,) = struct.unpack_from("<I", raw, 40)
-    off, sections = 44, []
+    head = ctypes.sizeof(quell_dsp.QuellConfig)  # features_dump writes the C struct as it is
+    cfg = quell_dsp.QuellConfig.from_buffer_copy(raw[:head])
+    (count,) = struct.unpack_from("<I", raw, head)
+    off, sections = head + 4, []
     for _ in range(count):
         rate, n, frames = struct.unpack_from("<3I", raw, off)
         off += 12

@@ -1,6 +1,6 @@
 """distortion.py — where does the model lose speech? Speech kept vs noise removed by its gains.
 
-For each dev/mix48 pair at the chosen SNRs, the blob's network (run by the C engine through
+For each dev/mix48 pair (or NOIZEUS pair, --set noizeus) at the chosen SNRs, the blob's network (run by the C engine through
 libquell_dsp.so, raw gains: no release smoothing, no attenuation limit) estimates band gains
 from the noisy input; those gains, and for comparison the exact Wiener gains E_clean / E_noisy,
 are then applied through the engine's own filterbank to the clean part and to the noise part
@@ -13,7 +13,12 @@ the output error into
 and says in which bands and in how loud frames the speech is lost (the band share is
 sum_t E_clean (1 - g)^2, the speech energy a gain g removes, normalised by the clip's clean energy).
 
+With --warm a third row runs the network on features computed over the file played twice (the
+second pass: the running means have heard the whole file once; the network still starts from
+zero state): how much a cold start of the normalised features costs on short files.
+
     /usr/bin/python3 model/distortion.py [--blob model/quell.qwb] [--snr 15,20]
+    /usr/bin/python3 model/distortion.py --set noizeus --limit 240 --snr 0,5,10,15 --warm
 """
 import argparse
 import os
@@ -35,23 +40,36 @@ def main():
     ap.add_argument("--blob", default=os.path.join(HERE, "quell.qwb"))
     ap.add_argument("--shared", default=os.environ.get("QUELL_SHARED",
                                                        os.path.join(HERE, "..", "..", "shared")))
-    ap.add_argument("--snr", default="15,20", help="dev/mix48 input SNRs to include")
+    ap.add_argument("--snr", default="15,20", help="input SNRs to include")
+    ap.add_argument("--set", choices=("mix48", "noizeus"), default="mix48")
+    ap.add_argument("--limit", type=int, default=0, help="items spread evenly over the set (0 = all)")
+    ap.add_argument("--work", default=os.path.join(HERE, "..", "build", "eval"),
+                    help="where make eval keeps the 16 kHz NOIZEUS copies (made when missing)")
+    ap.add_argument("--warm", action="store_true",
+                    help="add a row with the features of a second pass over each file")
     a = ap.parse_args()
-    root = os.path.join(a.shared, "data", "dev", "mix48")
+    root = os.path.join(a.shared, "data", "dev", a.set)
     if not os.path.isdir(root):
         sys.exit(f"distortion.py: {root} not found (set QUELL_SHARED to the shared folder)")
     snrs = {int(s) for s in a.snr.split(",")}
     model = quell_dsp.Model.load(a.blob)
     cfg = model.config()
     centres = quell_dsp.band_centres(cfg)
-    items = [it for it in quell_eval.mix48_items(a.shared)
-             if it.snr is not None and int(it.snr) in snrs]
+    if a.set == "mix48":
+        items = quell_eval.mix48_items(a.shared)
+    else:
+        items = quell_eval.noizeus_items(a.shared, os.path.abspath(a.work))
+    items = quell_eval.evenly_spaced(items, a.limit)
+    items = [it for it in items if it.snr is not None and int(it.snr) in snrs]
     if not items:
-        sys.exit(f"distortion.py: no dev/mix48 items at SNR {sorted(snrs)}")
+        sys.exit(f"distortion.py: no dev/{a.set} items at SNR {sorted(snrs)}")
+    if a.set == "noizeus":
+        quell_eval.prepare_noizeus(items)
 
-    scores = {"network": [], "wiener": []}
-    band_loss = {"network": np.zeros(cfg.nb_bands), "wiener": np.zeros(cfg.nb_bands)}
-    loud_loss = {"network": np.zeros(len(LOUDNESS_EDGES_DB)), "wiener": np.zeros(len(LOUDNESS_EDGES_DB))}
+    names = ["network", "wiener"] + (["network, warm features"] if a.warm else [])
+    scores = {name: [] for name in names}
+    band_loss = {name: np.zeros(cfg.nb_bands) for name in names}
+    loud_loss = {name: np.zeros(len(LOUDNESS_EDGES_DB)) for name in names}
     for it in items:
         noisy, rate = quell_eval.read_mono(it.noisy)
         clean, _ = quell_eval.read_mono(it.clean)
@@ -61,6 +79,10 @@ def main():
         feats, e_noisy, e_clean = quell_dsp.analyze(cfg, rate, noisy, clean)
         gains = {"network": model.run_net(feats)[0],
                  "wiener": quell_dsp.ideal_band_gains(e_noisy, e_clean, 2.0)}
+        if a.warm:
+            twice, _, _ = quell_dsp.analyze(cfg, rate, np.concatenate([noisy, noisy]),
+                                            np.concatenate([clean, clean]))
+            gains["network, warm features"] = model.run_net(twice[-len(feats):])[0]
         delay = 2 * quell_dsp.hop_samples(cfg, rate)
         frame_db = 10.0 * np.log10(e_clean.sum(1) / max(e_clean.sum(1).max(), 1e-20) + 1e-12)
         # Frame classes by loudness under the clip's loudest frame: [0, -10), [-10, -20), ...,
@@ -80,21 +102,21 @@ def main():
             np.add.at(loud_loss[name], cls, removed.sum(1) / total)
 
     k = len(items)
-    print(f"dev/mix48 at {sorted(snrs)} dB SNR: {k} items, blob {a.blob}")
+    print(f"dev/{a.set} at {sorted(snrs)} dB SNR: {k} items, blob {a.blob}")
     print("| gains | SI-SDR dB | speech kept dB | noise change dB |")
     print("|---|---|---|---|")
     for name, rows in scores.items():
         r = np.mean(rows, axis=0)
         print(f"| {name} | {r[0]:.2f} | {r[1]:.2f} | {r[2]:.2f} |")
-    print("\nspeech energy removed per band (x 1e-3 of the clean energy, mean per item), network | wiener:")
-    print(" ".join(f"{c:.0f}:{1e3 * x / k:.1f}|{1e3 * y / k:.1f}"
-                   for c, x, y in zip(centres, band_loss["network"], band_loss["wiener"])
-                   if c < rate / 2))
-    print("\nspeech energy removed by frame loudness (x 1e-3, mean per item), network | wiener:")
+    heads = " | ".join(names)
+    print(f"\nspeech energy removed per band (x 1e-3 of the clean energy, mean per item), {heads}:")
+    print(" ".join(f"{c:.0f}:" + "|".join(f"{1e3 * band_loss[n][b] / k:.1f}" for n in names)
+                   for b, c in enumerate(centres) if c < rate / 2))
+    print(f"\nspeech energy removed by frame loudness (x 1e-3, mean per item), {heads}:")
     for i, edge in enumerate(LOUDNESS_EDGES_DB):
         label = (f"{edge} to {edge - 10} dB" if i + 1 < len(LOUDNESS_EDGES_DB)
                  else f"under {edge} dB")
-        print(f"  {label:16} {1e3 * loud_loss['network'][i] / k:.2f} | {1e3 * loud_loss['wiener'][i] / k:.2f}")
+        print(f"  {label:16} " + " | ".join(f"{1e3 * loud_loss[n][i] / k:.2f}" for n in names))
 
 
 if __name__ == "__main__":

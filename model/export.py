@@ -31,7 +31,7 @@ import quell_dsp  # noqa: E402
 from train import QuellNet  # noqa: E402
 
 BLOB_MAGIC = b"QUELLWB\0"
-BLOB_VERSION = 1
+BLOB_VERSION = 2  # format 2: the header's last word is feature_flags (FORMAT.md)
 HEADER_SIZE = 64
 GOLDEN_MAGIC = b"QUELLGV\0"
 GOLDEN_FRAMES = 300
@@ -72,7 +72,7 @@ def model_tensors(model):
 def blob_bytes(cfg, model):
     tensors = model_tensors(model)
     head = BLOB_MAGIC + struct.pack("<2I", BLOB_VERSION, HEADER_SIZE) + config_bytes(cfg)
-    head += struct.pack("<2I", len(tensors), 0)
+    head += struct.pack("<2I", len(tensors), cfg.get("feature_flags", 0))
     assert len(head) == HEADER_SIZE
     body = head + b"".join(tensor_record(n, a) for n, a in tensors)
     return body + struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)

@@ -31,6 +31,7 @@ class QuellConfig(ctypes.Structure):
         ("input_hidden", ctypes.c_uint32),
         ("gru_layers", ctypes.c_uint32),
         ("gru_hidden", ctypes.c_uint32),
+        ("feature_flags", ctypes.c_uint32),
     ]
 
     def as_dict(self):
@@ -40,7 +41,7 @@ class QuellConfig(ctypes.Structure):
     def from_dict(cls, d):
         cfg = cls()
         for name, _ in cls._fields_:
-            setattr(cfg, name, d[name])
+            setattr(cfg, name, d.get(name, 0))  # feature_flags: 0 in format-1 configs
         return cfg
 
 

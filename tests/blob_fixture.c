@@ -77,7 +77,7 @@ unsigned char *quell_fixture_blob(const QuellConfig *cfg, uint32_t seed, size_t 
   const uint32_t F = cfg->nfeat, I = cfg->input_hidden, H = cfg->gru_hidden, B = cfg->nb_bands;
   const uint32_t C = cfg->gru_layers * H;
   quell_fixture_put(&b, "QUELLWB", 8);
-  quell_fixture_u32(&b, 1);
+  quell_fixture_u32(&b, 2);
   quell_fixture_u32(&b, 64);
   quell_fixture_u32(&b, cfg->hop_us);
   quell_fixture_u32(&b, cfg->window_hops);
@@ -90,7 +90,7 @@ unsigned char *quell_fixture_blob(const QuellConfig *cfg, uint32_t seed, size_t 
   quell_fixture_u32(&b, cfg->gru_layers);
   quell_fixture_u32(&b, cfg->gru_hidden);
   quell_fixture_u32(&b, 8 + 4 * cfg->gru_layers);
-  quell_fixture_u32(&b, 0);
+  quell_fixture_u32(&b, cfg->feature_flags);
   /* Features are log10 energies around -5: centre and scale them like a trained model would. */
   quell_fixture_tensor(&b, "norm.mean", F, 1, 1, 1, -5.0f, &rng);
   quell_fixture_tensor(&b, "norm.scale", F, 1, 1, 1, 0.3f, &rng);

@@ -74,9 +74,10 @@ int main(void)
     const char *msg;
   } cases[] = {
       {0, 0x4c4c4551u, "magic"},          /* "QELL..." */
-      {8, 2, "format version 2"},
+      {8, 3, "format version 3"},
+      {8, 0, "format version 0"},
       {12, 65, "header"},
-      {60, 1, "header"},
+      {60, 2, "feature flags"},   /* format 2: an unknown flag */
       {24, 200, "nb_bands"},              /* out of range */
       {24, 40, "nfeat"},                  /* consistent range, but nfeat neither 2*nb nor 3*nb */
       {16, 50, "hop_us"},

@@ -202,7 +202,7 @@ int main(void) {
       {"missing file", "missing.qwb"},     {"empty file", "empty.qwb"},
       {"truncated to header", "head.qwb"}, {"truncated by half", "half.qwb"},
       {"last byte cut", "cut1.qwb"},       {"corrupted byte (CRC)", "flip.qwb"},
-      {"wrong magic", "magic.qwb"},        {"format version 2", "version.qwb"},
+      {"wrong magic", "magic.qwb"},        {"format version 3", "version.qwb"},
       {"wrong shape (gru_hidden)", "shape.qwb"}, {"trailing garbage", "trail.qwb"},
       {"a folder", "."},
   };
@@ -229,7 +229,7 @@ int main(void) {
   fix_crc(copy, size);
   write_file(TMP("magic.qwb"), copy, size);
   memcpy(copy, blob, size);
-  put_u32(copy + 8, 2);
+  put_u32(copy + 8, 3);
   fix_crc(copy, size);
   write_file(TMP("version.qwb"), copy, size);
   memcpy(copy, blob, size);

@@ -3,7 +3,8 @@
 band domain): zero for a perfect or merely rescaled prediction (STOI is level-invariant), near
 one for an unrelated one, blind to masked bands and unvoiced segments, finite gradients. The
 target power (the Wiener gain) and the band-domain SDR term (minimal at the Wiener gain, weighs
-frames by energy, level-invariant). Skips (77) without python3-torch (the training stack is not
+frames by energy, level-invariant), and the onset guard (a stronger speech guard in a clip's first
+second). Skips (77) without python3-torch (the training stack is not
 needed to build or test)."""
 import os
 import sys
@@ -129,6 +130,34 @@ check('band SDR: gradients are finite and vanish at the Wiener gain', bool(torch
 with_sdr = float(train.loss_fn(g, vp, g, v, x, sdr_weight=0.1)[1] - train.loss_fn(g, vp, g, v, x)[1])
 check('band SDR: the term adds to the loss with its weight', abs(with_sdr - 0.1 * float(sdr(g, g, x, m))) < 1e-4,
       f'{with_sdr:.4f}')
+
+# --onset-guard: the speech guard weighs more in a clip's first second(s) (the plugin starts cold).
+# g repeats every 40 frames, so an error in frames 0-49 and the same error in frames 200-249 cost
+# the same without it.
+early, late = g.clone(), g.clone()
+early[:, :50] *= 0.5
+late[:, 200:250] *= 0.5
+
+
+def band(gp, **kw):
+    return float(train.loss_fn(gp, vp, g, v, x, speech_guard=4.0, guard_voiced=True, **kw)[1])
+
+
+check('onset guard off: an early and a late miss cost the same', abs(band(early) - band(late)) < 1e-5,
+      f'{band(early):.5f} vs {band(late):.5f}')
+check('onset guard: speech turned down early costs more than late',
+      band(early, onset_guard=2.0) > 1.5 * band(late, onset_guard=2.0),
+      f'{band(early, onset_guard=2.0):.5f} vs {band(late, onset_guard=2.0):.5f}')
+over = g.clone()
+over[:, :50] = (over[:, :50] * 1.5).clamp(max=1.0)
+check('onset guard: noise let through early costs no more than without it',
+      abs(band(over, onset_guard=2.0) - band(over)) < 1e-6)
+check("onset guard: a clip's last chunk (t0 = 750 frames) is guarded within 5 % of no onset guard",
+      band(early) < band(early, onset_guard=2.0, t0=750) < 1.05 * band(early),
+      f'{band(early, onset_guard=2.0, t0=750):.5f} vs {band(early):.5f}')
+check('onset guard: zero weight is the default loss', band(early, onset_guard=0.0) == band(early))
+f0 = train.onset_factor(0, 3, 2.0, 200)
+check('onset factor: 1 + W at the first frame, decaying', abs(float(f0[0]) - 3.0) < 1e-6 and float(f0[2]) < float(f0[1]))
 
 if failures:
     print(f'{len(failures)} failed')
