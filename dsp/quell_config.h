@@ -26,14 +26,16 @@ typedef struct {
   uint32_t input_hidden;   /* width of the dense tanh layer in front of the GRUs */
   uint32_t gru_layers;     /* number of stacked GRUs (1..4) */
   uint32_t gru_hidden;     /* hidden size of every GRU */
-  uint32_t feature_flags;  /* QUELL_FEATURE_* bits (blob format 2; format 1 blobs read 0) */
+  uint32_t feature_flags;  /* QUELL_FEATURE_* bits: the blob header's word at offset 60 in
+                            * format 2; format 1 blobs read 0 */
 } QuellConfig;
 
 /* The running mean behind the normalised features starts as the plain mean of the frames seen
  * so far (coefficient max(1/(n+1), alpha)) instead of the first frame followed by the slow
  * 1-second average: the network then sees steady-state features after a few hundred ms rather
  * than a transient of several seconds, which made it turn down the first words after a cold
- * start (NOIZEUS's 2-3 s files: SI-SDR 7.7 dB cold vs 10.4 dB with the mean already warm). */
+ * start (NOIZEUS's 2-3 s files, model trained without it: SI-SDR 8.1 dB cold vs 10.5 dB with
+ * the means already warm; model/MODEL.md, model/distortion.py --warm). */
 #define QUELL_FEATURE_MEAN_WARMUP 1u
 #define QUELL_FEATURE_KNOWN (QUELL_FEATURE_MEAN_WARMUP)
 

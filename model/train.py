@@ -20,6 +20,8 @@ Loss (per frame, masked where the target is unknown, see model/data.py):
   sdr:    --sdr-weight * band-domain SDR in dB per clip (band_sdr_loss): the error energy of the
           enhanced bands over the clean energy, every band-frame weighed by its energy as SI-SDR
           and a listener weigh it.
+  onset:  --onset-guard (off) multiplies the speech guard by 1 + W exp(-t / --onset-frames) from
+          each clip's start (see onset_factor).
   vad:    VAD_WEIGHT * BCE(p_vad, vad)
 The gain terms aim at g ** --target-power (2 in the shipped second stage: the Wiener gain).
 
@@ -142,10 +144,9 @@ def band_sdr_loss(gp, g, x, m):
 def onset_factor(t0, T, onset_guard, onset_frames):
     """[T] multiplier of the speech guard for frames t0 .. t0 + T - 1 of a clip:
     1 + onset_guard * exp(-t / onset_frames). A clip starts from zero state as the plugin does
-    after instantiate; in its first seconds the network has heard too little of the noise to tell
-    the first words from it and, trained like every other frame, learned to play safe by turning
-    them down (NOIZEUS's 2-3 s files, cold: SI-SDR 8.4 dB; the same files after one pass of
-    themselves: 10.6 dB). The guard against eating speech weighs more there."""
+    after instantiate, and a network trained on the old features (no MEAN_WARMUP) turned the first
+    words of short files down. The guard against eating speech weighs more there. Off: measured
+    on those features it gave a fifth of what the feature warm-up gave (model/MODEL.md)."""
     t = torch.arange(t0, t0 + T, dtype=torch.float32)
     return 1.0 + onset_guard * torch.exp(-t / max(float(onset_frames), 1.0))
 
