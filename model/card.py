@@ -11,6 +11,8 @@ import struct
 import sys
 import zlib
 
+import quell_dsp  # the config mirror; its library loads only when called
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
@@ -52,7 +54,6 @@ def main():
     args = run["args"]
     fps = 1e6 / cfg["hop_us"]
     try:
-        import quell_dsp
         c = quell_dsp.QuellConfig.from_dict(cfg)
         centres = ", ".join(f"{x:.0f}" for x in quell_dsp.band_centres(c))
     except Exception as e:  # the card still gets written without the library
@@ -90,7 +91,7 @@ def main():
         f"bands (0 Hz to {cfg['band_fmax_hz']:.0f} Hz, centres at least {cfg['band_min_hz']:.0f} Hz "
         f"apart) and the same minus a running mean (tau {cfg['norm_tau_ms']:.0f} ms"
         + (", starting as the plain mean of the frames so far: feature flag MEAN_WARMUP"
-           if cfg.get("feature_flags", 0) & 1 else "") + ")"
+           if cfg.get("feature_flags", 0) & quell_dsp.FEATURE_MEAN_WARMUP else "") + ")"
         + (" and per-band pitch correlation (model/FORMAT.md)" if cfg["nfeat"] == 3 * cfg["nb_bands"]
            else "") + " |",
         f"| frames | hop {cfg['hop_us'] / 1000:g} ms, analysis window {cfg['window_hops']} hops, "

@@ -81,7 +81,7 @@ def main():
                  "wiener": quell_dsp.ideal_band_gains(e_noisy, e_clean, 2.0)}
         if a.warm:
             twice, _, _ = quell_dsp.analyze(cfg, rate, np.concatenate([noisy, noisy]),
-                                            np.concatenate([clean, clean]))
+                                            energies=False)
             gains["network, warm features"] = model.run_net(twice[-len(feats):])[0]
         delay = 2 * quell_dsp.hop_samples(cfg, rate)
         frame_db = 10.0 * np.log10(e_clean.sum(1) / max(e_clean.sum(1).max(), 1e-20) + 1e-12)

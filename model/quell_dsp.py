@@ -17,6 +17,10 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_LIB = os.path.join(_HERE, "..", "build", "libquell_dsp.so")
 
 
+# QuellConfig.feature_flags bits (dsp/quell_config.h, model/FORMAT.md).
+FEATURE_MEAN_WARMUP = 1
+
+
 class QuellConfig(ctypes.Structure):
     """Mirror of QuellConfig in dsp/quell_config.h (same order and types as the blob header)."""
 
@@ -41,7 +45,8 @@ class QuellConfig(ctypes.Structure):
     def from_dict(cls, d):
         cfg = cls()
         for name, _ in cls._fields_:
-            setattr(cfg, name, d.get(name, 0))  # feature_flags: 0 in format-1 configs
+            # Format-1 configs (older caches and checkpoints) have no feature flags: 0.
+            setattr(cfg, name, d.get(name, 0) if name == "feature_flags" else d[name])
         return cfg
 
 
