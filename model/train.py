@@ -199,19 +199,6 @@ def feature_stats(feats, nclips=400):
     return mean, 1.0 / np.maximum(std, 1e-3)
 
 
-def clip_speech_fraction(G, V, chunk=500):
-    """Per clip, the mean Wiener gain g^2 over its voiced, unmasked band-frames (the share of
-    the noisy energy that is speech where speech is): low for low-SNR clips. nan without speech."""
-    out = np.full(len(G), np.nan, np.float32)
-    for s in range(0, len(G), chunk):
-        g = np.asarray(G[s:s + chunk], np.float32)
-        m = (g >= 0) & (np.asarray(V[s:s + chunk], np.float32)[..., None] > 0.5)
-        cnt = m.sum(axis=(1, 2))
-        w = np.where(m, g * g, 0.0).sum(axis=(1, 2)) / np.maximum(cnt, 1)
-        out[s:s + chunk] = np.where(cnt > 0, w, np.nan)
-    return out
-
-
 def evaluate(model, F, G, V, idx, seq, spec_weight, speech_guard=SPEECH_GUARD, batch=32,
              guard_voiced=False, stoi_weight=0.0, stoi_bands=None, target_power=1.0,
              sdr_weight=0.0, onset_guard=0.0, onset_frames=200):
@@ -274,9 +261,6 @@ def main():
                          "--onset-frames) times the guard (see onset_factor)")
     ap.add_argument("--onset-frames", type=float, default=200.0,
                     help="decay of the onset guard in frames (200 = 1 s)")
-    ap.add_argument("--hard-weight", type=float, default=0.0,
-                    help="draw the hardest fifth of the clips (lowest mean Wiener gain over "
-                         "their voiced band-frames, see clip_speech_fraction) 1 + W times as often")
     ap.add_argument("--bench", type=int, default=0, help="time this many steps and exit")
     a = ap.parse_args()
 
@@ -341,23 +325,11 @@ def main():
     t_last, c_last = time.time(), time.process_time()
     frames_done, frames_total = 0, 0
     loss_acc = [0.0, 0.0, 0.0, 0]
-    draw_p = None
-    if a.hard_weight > 0:
-        frac = clip_speech_fraction(G[train_idx], V[train_idx])
-        hard = frac < np.nanpercentile(frac, 20)  # clips without speech: nan, never "hard"
-        draw_p = np.where(hard, 1.0 + a.hard_weight, 1.0)
-        draw_p /= draw_p.sum()
-        print(f"hard clips: {int(hard.sum())} drawn {1 + a.hard_weight:g}x as often "
-              f"({float(draw_p[hard].sum()):.0%} of draws)", flush=True)
     while step < (a.bench or a.steps):
         # The batch of a step depends only on (seed, step): resuming replays the same batches.
         epoch, k = divmod(step, per_epoch)
-        if draw_p is None:
-            perm = np.random.default_rng([a.seed, epoch]).permutation(train_idx)
-            b = np.sort(perm[k * a.batch:(k + 1) * a.batch])
-        else:
-            b = np.sort(np.random.default_rng([a.seed, step]).choice(
-                train_idx, a.batch, replace=False, p=draw_p))
+        perm = np.random.default_rng([a.seed, epoch]).permutation(train_idx)
+        b = np.sort(perm[k * a.batch:(k + 1) * a.batch])
         x_all = torch.from_numpy(F[b].astype(np.float32))
         g_all = torch.from_numpy(G[b].astype(np.float32))
         v_all = torch.from_numpy(V[b].astype(np.float32))
