@@ -13,15 +13,13 @@
 #include "quell.h"
 #include "quell_analysis.h"
 #include "quell_fpu.h"
+#include "quell_gain_smoothing.h"
 #include "quell_model.h"
 #include "quell_net.h"
 
 /* Inputs beyond +-64 (36 dB over full scale) are clamped: the power of larger floats could
  * overflow to Inf in the analysis. */
 #define QUELL_INPUT_LIMIT 64.0f
-/* Gain release time constant: gains fall no faster than this, which keeps musical noise and
- * pumping down; rises are immediate so word onsets pass. */
-#define QUELL_RELEASE_MS 15.0
 /* Control smoothing (attenuation limit, gate floor) and the bypass crossfade. */
 #define QUELL_CONTROL_MS 30.0
 #define QUELL_BYPASS_MS 20.0
@@ -52,14 +50,15 @@ struct QuellEngine {
   float *chunk_in;                     /* copy of one chunk of input (any aliasing is safe) */
   uint32_t dry_pos;
 
-  float *features, *gain_raw, *gain, *bin_gain;
+  float *features, *gain_raw, *gain_rise, *gain, *bin_gain;
 
   QuellParams target;
   float limit_db;       /* smoothed attenuation limit */
   float gate_floor_db;  /* smoothed gate floor */
   float gate_gain;      /* current gate gain, linear */
   uint32_t gate_hold_left;
-  float control_coef, release_coef, gate_close_coef;
+  QuellGainSmoothing smoothing;
+  float control_coef, gate_close_coef;
   float wet;            /* bypass crossfade position: 1 = processed, 0 = dry */
   float wet_step;
   int params_fresh;     /* next set_params starts the smoothers at its values (no glide) */
@@ -135,13 +134,15 @@ QuellEngine *quell_engine_create(const QuellModel *model, double rate, int chann
   e->chunk_in = calloc((size_t)channels * e->hop, sizeof(float));
   e->features = calloc(model->cfg.nfeat, sizeof(float));
   e->gain_raw = calloc(e->nb, sizeof(float));
+  e->gain_rise = calloc(e->nb, sizeof(float));
   e->gain = calloc(e->nb, sizeof(float));
   e->bin_gain = calloc(e->bins, sizeof(float));
-  if (!e->chunk_in || !e->features || !e->gain_raw || !e->gain || !e->bin_gain) goto oom;
+  if (!e->chunk_in || !e->features || !e->gain_raw || !e->gain_rise || !e->gain || !e->bin_gain)
+    goto oom;
 
   const double hop_s = (double)e->hop / rate;
   e->control_coef = (float)(1.0 - exp(-hop_s / (QUELL_CONTROL_MS * 1e-3)));
-  e->release_coef = (float)exp(-hop_s / (QUELL_RELEASE_MS * 1e-3));
+  quell_gain_smoothing_init(&e->smoothing, hop_s);
   e->silence_reset_frames = (uint32_t)ceil(QUELL_SILENCE_RESET_MS * 1e-3 / hop_s);
   e->gate_close_coef = (float)(1.0 - exp(-hop_s / (QUELL_GATE_CLOSE_MS * 1e-3)));
   e->wet_step = (float)(1.0 / (QUELL_BYPASS_MS * 1e-3 * rate));
@@ -167,6 +168,7 @@ void quell_engine_destroy(QuellEngine *e)
   free(e->chunk_in);
   free(e->features);
   free(e->gain_raw);
+  free(e->gain_rise);
   free(e->gain);
   free(e->bin_gain);
   quell_net_destroy(e->net);
@@ -182,7 +184,7 @@ static void quell_engine_reset_estimator(QuellEngine *e)
 {
   quell_net_reset(e->net);
   quell_analysis_reset(e->analysis);
-  for (uint32_t b = 0; b < e->nb; b++) e->gain[b] = 1.0f;
+  for (uint32_t b = 0; b < e->nb; b++) e->gain_rise[b] = e->gain[b] = 0.0f;
   e->gate_gain = 1.0f;
   e->gate_hold_left = 0;
 }
@@ -305,12 +307,7 @@ static void quell_engine_frame(QuellEngine *e)
    * the top of the range the limit is off. */
   const float floor_gain = e->limit_db >= 99.5f ? 0.0f : powf(10.0f, -e->limit_db / 20.0f);
   const float gate = quell_engine_gate(e, vp);
-  for (uint32_t b = 0; b < nb; b++) {
-    const float g = e->gain_raw[b];
-    const float released = e->release_coef * e->gain[b];
-    /* Fast attack, slow release; the release uses the previous *final* gain's shape. */
-    e->gain[b] = g > released ? g : released;
-  }
+  quell_gain_smoothing_step(&e->smoothing, e->gain_raw, vp, e->gain_rise, e->gain, nb);
   float final_gain[128];
   for (uint32_t b = 0; b < nb; b++)
     final_gain[b] = (floor_gain + (1.0f - floor_gain) * e->gain[b]) * gate;

@@ -10,7 +10,8 @@ $(BUILD)/tests/%.o: tests/%.c tests/*.h dsp/*.h
 $(QUELL_FIXTURE_BLOB): $(BUILD)/tests/quell_fixture_blob_main.o $(TEST_FIXTURE_OBJ) $(DSP_LIB)
 	$(CC) $(Q_LDFLAGS) -o $@ $^ $(DSP_LIBS)
 
-ENGINE_TESTS := blob engine_reconstruction engine_bad_audio engine_params train_analysis pitch features
+ENGINE_TESTS := blob engine_reconstruction engine_bad_audio engine_params train_analysis pitch features \
+  gain_smoothing
 ENGINE_TEST_BINS := $(ENGINE_TESTS:%=$(BUILD)/tests/test_%)
 
 $(ENGINE_TEST_BINS): $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_FIXTURE_OBJ) $(DSP_LIB)
