@@ -184,6 +184,10 @@ static void quell_engine_reset_estimator(QuellEngine *e)
 {
   quell_net_reset(e->net);
   quell_analysis_reset(e->analysis);
+  /* Gains start closed: a start (instantiate, transport after a silence reset) then fades the
+   * background in over the pause-rise time instead of playing it at full level until the
+   * release has caught up, while speech, which the network marks at once, still opens them at
+   * once (dev/mix48 OVRL 2.28 -> 2.29 against a start at 1, model/MODEL.md). */
   for (uint32_t b = 0; b < e->nb; b++) e->gain_rise[b] = e->gain[b] = 0.0f;
   e->gate_gain = 1.0f;
   e->gate_hold_left = 0;
