@@ -63,11 +63,29 @@ def main():
         eng = quell_dsp.Engine(model, rate)
         eng.set_params(enabled=1)
         hop = quell_dsp.hop_samples(cfg, rate)
-        vad = np.array([(eng.process(p["noisy"][t * hop:(t + 1) * hop]), eng.voice_probability())[1]
-                        for t in range(len(feat))], np.float32)
+        blocks, vad = [], []
+        for t in range(len(feat)):
+            blocks.append(eng.process(p["noisy"][t * hop:(t + 1) * hop]))
+            vad.append(eng.voice_probability())
+        vad = np.array(vad, np.float32)
         err = float(np.max(np.abs(vad - vad_ref)))
         print(f"{rate} Hz: streaming engine voice probability vs network on python features: "
               f"max diff {err:.3g} (range {vad_ref.min():.3f}..{vad_ref.max():.3f})")
+        if not err <= 1e-6:
+            failures += 1
+
+        # The engine's output is the network's gains through its smoothing (the C code that
+        # quell_dsp.smooth_gains calls) and the default attenuation limit, applied by the
+        # filterbank: what model/smoothing_sweep.py varies.
+        raw, _ = model.run_net(feat)
+        floor = 10 ** (-quell_dsp.default_params().atten_limit_db / 20)
+        g = floor + (1.0 - floor) * quell_dsp.smooth_gains(raw, vad_ref, hop / rate)
+        want = quell_dsp.apply_gains(cfg, rate, p["noisy"], g)
+        got = np.concatenate(blocks)
+        n = min(len(want), len(got))
+        err = float(np.max(np.abs(got[:n] - want[:n])))
+        print(f"{rate} Hz: streaming engine output vs smoothed network gains through the "
+              f"filterbank: max diff {err:.3g} (output peak {float(np.max(np.abs(want))):.3f})")
         if not err <= 1e-6:
             failures += 1
     print("ok" if failures == 0 else f"{failures} check(s) failed")

@@ -9,6 +9,7 @@ drift apart (see dsp/quell_train.h). Build the library first: `make build/libque
     model = Model.load("model/quell.qwb"); gains, vad = model.run_net(feats)
 """
 import ctypes
+import math
 import os
 
 import numpy as np
@@ -60,6 +61,15 @@ class QuellParams(ctypes.Structure):
         ("gate_hold_ms", ctypes.c_float),
         ("gate_floor_db", ctypes.c_float),
         ("enabled", ctypes.c_int),
+    ]
+
+
+class GainSmoothing(ctypes.Structure):
+    """dsp/quell_gain_smoothing.h's QuellGainSmoothing (per-frame coefficients)."""
+    _fields_ = [
+        ("release_coef", ctypes.c_float),
+        ("pause_rise_coef", ctypes.c_float),
+        ("voice_threshold", ctypes.c_float),
     ]
 
 
@@ -119,6 +129,11 @@ def lib(path=None):
     L.quell_engine_process.restype = None
     L.quell_engine_voice_probability.argtypes = [ctypes.c_void_p]
     L.quell_engine_voice_probability.restype = ctypes.c_float
+    smp = ctypes.POINTER(GainSmoothing)
+    L.quell_gain_smoothing_init.argtypes = [smp, ctypes.c_double]
+    L.quell_gain_smoothing_init.restype = None
+    L.quell_gain_smoothing_step.argtypes = [smp, _FP, ctypes.c_float, _FP, _FP, ctypes.c_uint32]
+    L.quell_gain_smoothing_step.restype = None
     _lib = L
     return L
 
@@ -132,6 +147,13 @@ def default_config():
     cfg = QuellConfig()
     lib().quell_config_default(ctypes.byref(cfg))
     return cfg
+
+
+def default_params():
+    """The engine's default controls (QuellParams, quell_params_default)."""
+    p = QuellParams()
+    lib().quell_params_default(ctypes.byref(p))
+    return p
 
 
 def validate(cfg):
@@ -200,6 +222,33 @@ def apply_gains(cfg, rate, x, band_gains):
     if lib().quell_train_apply_gains(ctypes.byref(cfg), float(rate), _ptr(x), len(x), _ptr(g),
                                      _ptr(out)) != 0:
         raise RuntimeError("quell_train_apply_gains failed")
+    return out
+
+
+def smooth_gains(raw, voice_prob, hop_s=0.005, release_ms=None, pause_rise_ms=None,
+                 voice_threshold=None, start=0.0):
+    """The engine's gain smoothing (dsp/quell_gain_smoothing.c, run by the C code frame by
+    frame from the engine's start state, 0) over network gains raw [T, nb] and voice
+    probabilities [T]. Coefficients are the engine's unless overridden (None: as shipped;
+    pause_rise_ms 0: rises at once everywhere)."""
+    s = GainSmoothing()
+    lib().quell_gain_smoothing_init(ctypes.byref(s), hop_s)
+    if release_ms is not None:
+        s.release_coef = math.exp(-hop_s / (release_ms * 1e-3)) if release_ms > 0 else 0.0
+    if pause_rise_ms is not None:
+        s.pause_rise_coef = 1.0 - math.exp(-hop_s / (pause_rise_ms * 1e-3)) if pause_rise_ms > 0 else 1.0
+    if voice_threshold is not None:
+        s.voice_threshold = voice_threshold
+    raw = np.ascontiguousarray(raw, dtype=np.float32)
+    vp = np.ascontiguousarray(voice_prob, dtype=np.float32)
+    nb = raw.shape[1]
+    rise = np.full(nb, start, np.float32)
+    gain = np.full(nb, start, np.float32)
+    out = np.empty_like(raw)
+    for t in range(len(raw)):
+        lib().quell_gain_smoothing_step(ctypes.byref(s), _ptr(raw[t]), float(vp[t]), _ptr(rise),
+                                        _ptr(gain), nb)
+        out[t] = gain
     return out
 
 

@@ -1,6 +1,8 @@
 #!/bin/sh
 # test_features_py.sh — Python-side features (model/quell_dsp.py, used for training) equal the
-# engine's, bit for bit, and the streaming engine (what the plugins run) agrees with them.
+# engine's, bit for bit, and the streaming engine (what the plugins run) agrees with them: its voice
+# probability, and its output with the network's gains through quell_dsp.smooth_gains and the
+# filterbank (the path model/smoothing_sweep.py varies).
 # Needs build/tests/features_dump, build/libquell_dsp.so and a blob (the shipped one, else a
 # random fixture); skips (77) when /usr/bin/python3 has no numpy.
 set -u
