@@ -33,7 +33,7 @@ QUELL_API void quell_gain_smoothing_init(QuellGainSmoothing *s, double hop_s);
  * raw[nb] and its voice probability. rise[nb] is the rise-limited network gain, state of its own:
  * it follows a fall of the network's gain at once, so a spike in a pause is limited relative to
  * the pause's own level, not to a gain still releasing from the last word. The engine starts
- * both at 0 (see quell_engine_reset_estimator).
+ * both at 1 (see quell_engine_reset_estimator).
  * Allocation-free; a NaN voice probability counts as speech-free. */
 QUELL_API void quell_gain_smoothing_step(const QuellGainSmoothing *s, const float *raw,
                                          float voice_prob, float *rise, float *gain,

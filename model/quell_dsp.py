@@ -226,10 +226,10 @@ def apply_gains(cfg, rate, x, band_gains):
 
 
 def smooth_gains(raw, voice_prob, hop_s=0.005, release_ms=None, pause_rise_ms=None,
-                 voice_threshold=None, start=0.0):
+                 voice_threshold=None, start=1.0):
     """The engine's gain smoothing (dsp/quell_gain_smoothing.c, run by the C code frame by
-    frame from the engine's start state, 0) over network gains raw [T, nb] and voice
-    probabilities [T]. Coefficients are the engine's unless overridden (None: as shipped;
+    frame) over network gains raw [T, nb] and voice probabilities [T], from gains `start` (the
+    engine's reset state: 1). Coefficients are the engine's unless overridden (None: as shipped;
     pause_rise_ms 0: rises at once everywhere)."""
     s = GainSmoothing()
     lib().quell_gain_smoothing_init(ctypes.byref(s), hop_s)

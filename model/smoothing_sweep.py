@@ -16,7 +16,7 @@ begin one frame before its first word (first frame within 20 dB of the loudest),
 the smoothing starting from their reset state as the plugin does after instantiate.
 
 A variant is NAME=RELEASE_MS/PAUSE_RISE_MS/VOICE_THRESHOLD/LIMIT_DB[/START] (pause rise 0: rises
-at once everywhere; limit 100: none; START the gains after a reset, 0 as shipped, 1 as before).
+at once everywhere; limit 100: none; START the gains after a reset, 1 as shipped (default), 0 closed).
 
     /usr/bin/python3 model/smoothing_sweep.py [--set mix48|noizeus] [--limit N] [--snr -5,0]
         [--variant NAME=30/50/0.5/30 ...]
@@ -36,12 +36,12 @@ import metrics  # noqa: E402
 import quell_dsp  # noqa: E402
 
 DEFAULT_VARIANTS = (
-    "before: release 15, rises at once, start open, limit 30=15/0/0.5/30/1",
-    "release 15, rises at once, limit 30=15/0/0.5/30",
+    "before: release 15, rises at once, limit 30=15/0/0.5/30",
     "release 15, rises at once, no limit=15/0/0.5/100",
     "release 30, rises at once, no limit=30/0/0.5/100",
     "release 60, rises at once, no limit=60/0/0.5/100",
     "shipped: release 30, pause rise 50 ms, limit 30=30/50/0.5/30",
+    "shipped smoothing, gains start closed, limit 30=30/50/0.5/30/0",
     "shipped smoothing, limit 50=30/50/0.5/50",
     "shipped smoothing, no limit=30/50/0.5/100",
     "pause rise 25 ms at voice < 0.3, no limit=30/25/0.3/100",
@@ -53,7 +53,7 @@ def parse_variant(text):
     values = [float(v) for v in spec.split("/")]
     if len(values) not in (4, 5):
         raise SystemExit(f"smoothing_sweep.py: bad variant {text!r} (RELEASE/RISE/THRESHOLD/LIMIT[/START])")
-    return (name or spec, *values[:4], values[4] if len(values) == 5 else 0.0)
+    return (name or spec, *values[:4], values[4] if len(values) == 5 else 1.0)
 
 
 def main():
