@@ -187,8 +187,9 @@ static void quell_engine_reset_estimator(QuellEngine *e)
   /* Gains start open and fall from there at the release rate: a start (instantiate, sound after a
    * silence reset) plays the first ~50 ms of background fading out, but a word that begins at
    * once, before the cold network is sure of it (a DAW region cut tight to a word, after digital
-   * silence), is not turned down. Starting closed scored 0.03 DNSMOS OVRL more on dev/mix48 and
-   * turned such first words down by 3-4 dB more in their first 15 ms (model/smoothing_sweep.py,
+   * silence, push-to-talk), is not turned down. Starting closed scored DNSMOS OVRL 0.03 higher
+   * on dev/mix48 and 0.12 on NOIZEUS's 2-3 s files, and turned such first words down by 3 dB
+   * (dev/mix48) to 7 dB (NOIZEUS) more in their first 15 ms (model/smoothing_sweep.py,
    * model/MODEL.md). */
   for (uint32_t b = 0; b < e->nb; b++) e->gain_rise[b] = e->gain[b] = 1.0f;
   e->gate_gain = 1.0f;
