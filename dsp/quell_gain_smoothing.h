@@ -9,8 +9,8 @@
 #include "quell.h"
 
 /* Gains fall no faster than this time constant (a release), which keeps musical noise and
- * pumping down; 15, 30 and 60 ms measured in model/MODEL.md (30 keeps the most of a word that
- * starts at a cold start for the least DNSMOS). */
+ * pumping down. 15, 30 and 60 ms are measured in model/MODEL.md: longer keeps more of a word at a
+ * cold start, 60 ms at some cost in DNSMOS and SI-SDR. */
 #define QUELL_RELEASE_MS 30.0
 /* In a frame the network calls speech-free (voice probability under the threshold below) a band
  * gain rises towards the network's value with this time constant instead of at once: an isolated
