@@ -59,7 +59,7 @@ def main():
         if not same or live < 0.1:
             failures += 1
 
-        _, vad_ref = model.run_net(feat)
+        raw, vad_ref = model.run_net(feat)
         eng = quell_dsp.Engine(model, rate)
         eng.set_params(enabled=1)
         hop = quell_dsp.hop_samples(cfg, rate)
@@ -77,9 +77,8 @@ def main():
         # The engine's output is the network's gains through its smoothing (the C code that
         # quell_dsp.smooth_gains calls) and the default attenuation limit, applied by the
         # filterbank: what model/smoothing_sweep.py varies.
-        raw, _ = model.run_net(feat)
-        floor = 10 ** (-quell_dsp.default_params().atten_limit_db / 20)
-        g = floor + (1.0 - floor) * quell_dsp.smooth_gains(raw, vad_ref, hop / rate)
+        g = quell_dsp.apply_atten_limit(quell_dsp.smooth_gains(raw, vad_ref, hop / rate),
+                                        quell_dsp.default_params().atten_limit_db)
         want = quell_dsp.apply_gains(cfg, rate, p["noisy"], g)
         got = np.concatenate(blocks)
         n = min(len(want), len(got))

@@ -252,6 +252,13 @@ def smooth_gains(raw, voice_prob, hop_s=0.005, release_ms=None, pause_rise_ms=No
     return out
 
 
+def apply_atten_limit(gains, limit_db):
+    """Band gains with the engine's attenuation limit applied as quell_engine.c does: a mix with
+    the input, floor + (1 - floor) * g with floor = 10^(-limit/20); no floor at 99.5 dB and up."""
+    floor = 0.0 if limit_db >= 99.5 else 10 ** (-limit_db / 20)
+    return floor + (1.0 - floor) * gains
+
+
 class Model:
     """A loaded weights blob (QuellModel); frees itself when collected."""
 

@@ -93,9 +93,8 @@ def main():
     windows = (3, 6)  # frames: 15 and 30 ms
 
     def applied(raw, vp, hop, rate, release, rise, thr, limit, start):
-        g = quell_dsp.smooth_gains(raw, vp, hop / rate, release, rise, thr, start)
-        floor = 0.0 if limit >= 99.5 else 10 ** (-limit / 20)
-        return floor + (1.0 - floor) * g
+        return quell_dsp.apply_atten_limit(
+            quell_dsp.smooth_gains(raw, vp, hop / rate, release, rise, thr, start), limit)
 
     for it in items:
         noisy, rate = quell_eval.read_mono(it.noisy)

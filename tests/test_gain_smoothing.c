@@ -58,10 +58,11 @@ int main(void)
   /* Fall: never faster than the release (1/e per QUELL_RELEASE_MS), speech or not. */
   for (int v = 0; v < 2; v++) {
     fill(gain, 1.0f);
-  fill(rise, 1.0f);
+    fill(rise, 1.0f);
     fill(raw, 0.0f);
     const int rel_frames = (int)lround(QUELL_RELEASE_MS * 1e-3 / hop_s);
-    for (int i = 0; i < rel_frames; i++) quell_gain_smoothing_step(&s, raw, v ? 0.9f : 0.1f, rise, gain, NB);
+    for (int i = 0; i < rel_frames; i++)
+      quell_gain_smoothing_step(&s, raw, v ? 0.9f : 0.1f, rise, gain, NB);
     QUELL_CHECK(fabsf(gain[0] - expf(-1.0f)) < 0.01f, "release after one time constant: %g",
                 gain[0]);
   }
