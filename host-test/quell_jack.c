@@ -23,9 +23,9 @@
  * than its usual few hundred microseconds of CPU (the thread was preempted); the CPU time of the
  * longest cycle tells that apart from the plugin itself being slow. Only that cycle's CPU time is
  * printed: on the 2-core VM this was written on, the thread CPU clock of single short cycles
- * sometimes advanced by several milliseconds more than the wall clock did (steal time charged to
- * the running thread), so a maximum over all cycles of CPU time alone would blame the plugin for
- * the hypervisor.
+ * sometimes advanced by several milliseconds more than the wall clock did (hypervisor time
+ * charged to the running thread, presumably), so a maximum of CPU time alone over all cycles
+ * would blame the plugin for the machine.
  *
  * The process callbacks only copy, run the plugin and read clock_gettime (CLOCK_MONOTONIC, vDSO;
  * with --load also CLOCK_THREAD_CPUTIME_ID, a non-blocking syscall); they never allocate, lock
