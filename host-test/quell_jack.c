@@ -2,7 +2,8 @@
  *
  *   quell-jack [--uri URI | --stereo] [--set SYM=VAL] [--preset NAME] MODE
  *   MODE: --latency [--periods N,N,..]   measured vs reported vs published latency, one row each
- *         --load SECONDS [--periods ..]  time in run() per period: mean, p99, max; xruns
+ *         --load SECONDS [--periods ..] [--jack-input]  time in run() per period: mean, p99,
+ *                                        max; xruns
  *         --live [--duration S]          system capture -> Quell -> system playback, meters 1/s
  *
  * --latency: inside the JACK process callback the plugin's inputs are fed a test pattern (an
@@ -15,6 +16,11 @@
  * "<name>_sink": JACK's own latency computation must then report the published latency as the
  * capture latency of the sink's input and the playback latency of the source's output — what a
  * downstream, PDC-aware client sees — so all three numbers are compared to the sample.
+ *
+ * --load feeds the plugin white noise (about -30 dBFS, a fixed generator per channel) in place of
+ * JACK's input, so what is timed is the plugin at work: on unconnected ports JACK delivers digital
+ * silence, in which Quell rests after a second (its estimator reset, no inference) and run()
+ * costs a few microseconds. --jack-input times whatever the server delivers instead.
  *
  * --load times every run() twice: by the wall clock, which is what the period has to hold, and by
  * the process thread's own CPU clock, which counts only what this thread ran (page faults and
@@ -121,6 +127,8 @@ typedef struct {
   uint32_t *run_ns;
   uint32_t *run_cpu_ns;
   uint32_t run_cap;
+  float *load_in[QUELL_HOST_MAX_AUDIO]; /* --load: QUELL_JACK_MAX_BLOCK each, the noise fed in */
+  uint32_t load_rng[QUELL_HOST_MAX_AUDIO];
   atomic_uint run_count;
   atomic_int collect;
 } QuellJackHost;
@@ -190,6 +198,14 @@ static int quell_jack_host_process(jack_nframes_t n, void *arg) {
     if (pr) { /* --latency: the pattern replaces whatever JACK delivered */
       in = pr->pattern[k < pr->channels ? k : 0];
       for (jack_nframes_t i = 0; i < n; i++) in[i] = quell_jack_pattern(pr, pos + i);
+    } else if (h->load_in[k]) { /* --load: white noise, uniform in +-0.055 (about -30 dBFS RMS) */
+      in = h->load_in[k];
+      uint32_t x = h->load_rng[k];
+      for (jack_nframes_t i = 0; i < n; i++) {
+        x = x * 1664525u + 1013904223u; /* LCG (Numerical Recipes) */
+        in[i] = ((float)(x >> 8) * (1.0f / 16777216.0f) - 0.5f) * 0.11f;
+      }
+      h->load_rng[k] = x;
     }
     lilv_instance_connect_port(inst->instance, inst->audio_in[k], in);
   }
@@ -276,7 +292,7 @@ typedef struct {
   const char *uri, *server, *name, *preset;
   const char *sets[QUELL_JACK_MAX_SETS];
   int n_sets;
-  int latency, live;
+  int latency, live, jack_input;
   double load_s, duration_s;
   uint32_t periods[QUELL_JACK_MAX_PERIODS];
   int n_periods;
@@ -288,7 +304,10 @@ static void quell_jack_usage(FILE *f) {
         "MODE:\n"
         "  --latency              measure the plugin's delay in JACK (impulse + chirp) and compare\n"
         "                         with its latency port and the latency published to JACK\n"
-        "  --load SECONDS         time spent in run() per period: mean, p99, max; xrun count\n"
+        "  --load SECONDS         time spent in run() per period: mean, p99, max; xrun count;\n"
+        "                         the plugin is fed white noise (-30 dBFS) so that it works\n"
+        "  --jack-input           with --load: time it on the server's input instead (silence\n"
+        "                         on unconnected ports, where Quell rests after a second)\n"
         "  --live                 system capture -> Quell -> system playback, meters once a second\n"
         "  --periods N,N,...      with --latency/--load: switch the server's buffer size to each N\n"
         "  --duration S           with --live: stop after S seconds (default: until Ctrl-C)\n"
@@ -332,6 +351,8 @@ static int quell_jack_parse(int argc, char **argv, QuellJackOptions *o) {
       o->load_s = atof(argv[++i]);
       if (!(o->load_s > 0))
         return quell_jack_fail(QUELL_JACK_EXIT_USAGE, "--load wants a positive number of seconds");
+    } else if (!strcmp(a, "--jack-input")) {
+      o->jack_input = 1;
     } else if (!strcmp(a, "--duration") && has) {
       o->duration_s = atof(argv[++i]);
     } else if (!strcmp(a, "--periods") && has) {
@@ -439,6 +460,13 @@ static int quell_jack_host_open(QuellJackHost *h, QuellHost *host, const QuellJa
   const float lat = quell_host_instance_latency(h->inst);
   atomic_store(&h->published, lat > 0 ? (uint32_t)lrintf(lat) : 0u);
 
+  if (o->load_s > 0 && !o->jack_input) {
+    for (uint32_t k = 0; k < h->inst->n_audio_in && k < QUELL_HOST_MAX_AUDIO; k++) {
+      h->load_in[k] = calloc(QUELL_JACK_MAX_BLOCK, sizeof(float));
+      if (!h->load_in[k]) return quell_jack_fail(QUELL_JACK_EXIT_DISAGREE, "out of memory");
+      h->load_rng[k] = 12345u + 7919u * k; /* channels differ: a stereo plugin sees two signals */
+    }
+  }
   if (o->latency) {
     h->probe = calloc(1, sizeof *h->probe);
     if (!h->probe) return quell_jack_fail(QUELL_JACK_EXIT_DISAGREE, "out of memory");
@@ -798,6 +826,7 @@ int main(int argc, char **argv) {
   }
   free(h->run_ns);
   free(h->run_cpu_ns);
+  for (uint32_t k = 0; k < QUELL_HOST_MAX_AUDIO; k++) free(h->load_in[k]);
   free(h);
   quell_host_free(host);
   return r;

@@ -1,8 +1,10 @@
 #!/bin/sh
 # soak.sh — `make soak`: the plugin on the JACK process thread of a private dummy server at
 # 64-frame periods for SOAK_SECONDS (default 60; SOAK_SECONDS=600 for the 10-minute soak), through
-# the host harness (build/host-test/quell-jack --load). Prints the harness's table (time in run()
-# per period: mean, p99, max, and xruns) and a verdict.
+# the host harness (build/host-test/quell-jack --load, which feeds the plugin white noise so that
+# it analyses and infers every hop: on JACK's silent unconnected inputs Quell rests and costs
+# almost nothing, which is not what a soak is for). Prints the harness's table (time in run() per
+# period: mean, p99, max, and xruns) and a verdict.
 #
 # Which xruns are the plugin's: the harness times every run() call by the wall clock, and prints
 # the process thread's CPU time in the longest one. An xrun can only be attributed to the plugin
