@@ -385,6 +385,103 @@ static void bench_engine_table(const Bench *b)
   }
 }
 
+/* The longest single call, not the average: what a real-time host must fit in one period. Each
+ * call is timed by the thread's CPU clock and by the wall clock; only the CPU clock excludes the
+ * time the machine gave the core to something else (the wall maximum is shown to make that
+ * visible). 60 s of the speech-like signal per row, at 48 kHz in JACK-sized blocks, through the
+ * engine and through the LV2 plugin (lilv, as the JACK harness runs it). */
+static int bench_cmp_u32(const void *a, const void *b)
+{
+  const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+static uint64_t bench_clock_ns(clockid_t clock)
+{
+  struct timespec ts;
+  clock_gettime(clock, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void bench_longest_call_row(const char *what, const BenchTarget *t, double rate,
+                                   uint32_t block, const float *sig, size_t frames, double seconds)
+{
+  const size_t calls = (size_t)(seconds * rate) / block;
+  const double block_us = 1e6 * block / rate;
+  uint32_t *cpu = malloc(sizeof(uint32_t) * calls);
+  float *in[2], *out[2];
+  for (int c = 0; c < 2; c++) {
+    in[c] = malloc(sizeof(float) * BENCH_MAX_BLOCK);
+    out[c] = malloc(sizeof(float) * BENCH_MAX_BLOCK);
+  }
+  uint64_t wall_max = 0;
+  size_t over = 0, src = 0;
+  for (size_t n = 0; n < calls; n++) {
+    for (uint32_t i = 0; i < block; i++) {
+      in[0][i] = sig[src];
+      in[1][i] = sig[(src + frames / 2) % frames];
+      if (++src == frames) src = 0;
+    }
+    const uint64_t c0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    const uint64_t t0 = bench_clock_ns(CLOCK_MONOTONIC);
+    t->process(t->ctx, in, out, block);
+    const uint64_t t1 = bench_clock_ns(CLOCK_MONOTONIC);
+    const uint64_t c1 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    cpu[n] = (uint32_t)(c1 - c0 > UINT32_MAX ? UINT32_MAX : c1 - c0);
+    if (t1 - t0 > wall_max) wall_max = t1 - t0;
+    if (cpu[n] > block_us * 1e3) over++;
+  }
+  qsort(cpu, calls, sizeof *cpu, bench_cmp_u32);
+  printf("| %-6s | %2d | %5u | %6zu | %12.1f | %13.1f (%5.1f %%) | %26zu | %11.1f |\n", what,
+         t->channels, block, calls, cpu[(size_t)(0.999 * (double)(calls - 1))] / 1e3,
+         cpu[calls - 1] / 1e3, 100.0 * cpu[calls - 1] / 1e3 / block_us, over, wall_max / 1e3);
+  fflush(stdout);
+  free(cpu);
+  for (int c = 0; c < 2; c++) {
+    free(in[c]);
+    free(out[c]);
+  }
+}
+
+static void bench_longest_call_table(const Bench *b, BenchLilv *h)
+{
+  static const uint32_t blocks[] = {64, 256};
+  const double rate = 48000.0, seconds = 60.0;
+  printf("\n## Longest call at 48000 Hz, %.0f s of speech-like input per row\n", seconds);
+  printf("CPU = the calling thread's CPU time; wall = elapsed time, preemption included\n\n");
+  printf("| target | ch | block | calls  | CPU p99.9 us | CPU max us (%% of block) | calls over the "
+         "block (CPU) | wall max us |\n");
+  printf("|--------|----|-------|--------|--------------|-------------------------|--------------"
+         "--------------|-------------|\n");
+  const size_t frames = (size_t)(rate * 3.0);
+  float *sig = malloc(sizeof(float) * frames);
+  bench_signal(sig, frames, rate, BENCH_SIGNAL_NORMAL, 7);
+  for (int ch = 1; ch <= 2; ch++) {
+    for (size_t k = 0; k < sizeof blocks / sizeof blocks[0]; k++) {
+      char err[256];
+      QuellEngine *e = quell_engine_create(b->model, rate, ch, err, sizeof err);
+      if (e) {
+        const BenchTarget t = {bench_engine_process, e, ch};
+        bench_longest_call_row("engine", &t, rate, blocks[k], sig, frames, seconds);
+        quell_engine_destroy(e);
+      } else {
+        printf("| engine | %2d | %5u | create failed: %s |\n", ch, blocks[k], err);
+      }
+      float controls[64];
+      BenchLv2 l;
+      if (!h) continue;
+      if (bench_lv2_open(h, &l, ch, rate, controls)) {
+        printf("| LV2    | %2d | %5u | instantiate failed |\n", ch, blocks[k]);
+        continue;
+      }
+      const BenchTarget t = {bench_lv2_process, &l, ch};
+      bench_longest_call_row("LV2", &t, rate, blocks[k], sig, frames, seconds);
+      bench_lv2_close(&l);
+    }
+  }
+  free(sig);
+}
+
 static void bench_lv2_table(const Bench *b, BenchLilv *h)
 {
   printf("\n## Through the plugin: LV2 run() of %s via lilv, CPU s per audio s\n", b->bundle);
@@ -744,6 +841,7 @@ int main(int argc, char **argv)
   BenchLilv h = {0};
   const int have_lv2 = bench_lilv_open(&h, b.bundle) == 0;
   bench_engine_table(&b);
+  bench_longest_call_table(&b, have_lv2 ? &h : NULL);
   if (have_lv2) bench_lv2_table(&b, &h);
   else printf("\n## LV2 run(): skipped, no Quell plugins in %s (make fixture-bundle)\n", b.bundle);
   bench_speex_table(&b);
