@@ -62,14 +62,16 @@ typedef struct {
   QuellModel *model;
 } Bench;
 
-/* Process CPU time, not wall time: a busy second core does not change it much, and any work a
- * library hands to helper threads would still be counted. */
-static double bench_cpu_now(void)
+static uint64_t bench_clock_ns(clockid_t clock)
 {
   struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+  clock_gettime(clock, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+/* Process CPU time, not wall time: a busy second core does not change it much, and any work a
+ * library hands to helper threads would still be counted. */
+static double bench_cpu_now(void) { return 1e-9 * (double)bench_clock_ns(CLOCK_PROCESS_CPUTIME_ID); }
 
 static int bench_cmp_double(const void *a, const void *b)
 {
@@ -122,6 +124,18 @@ typedef struct {
   int channels;
 } BenchTarget;
 
+/* The next k frames of the looped signal into in[0] and (half a loop later) in[1]; *src is the
+ * read position. Called outside the timed region. */
+static void bench_next_block(const float *signal, size_t frames, size_t *src, float *const *in,
+                             uint32_t k)
+{
+  for (uint32_t i = 0; i < k; i++) {
+    in[0][i] = signal[*src];
+    in[1][i] = signal[(*src + frames / 2) % frames];
+    if (++*src == frames) *src = 0;
+  }
+}
+
 /* Median CPU seconds per audio second of `target` fed `signal` in blocks of `block` frames. */
 static double bench_measure(const Bench *b, const BenchTarget *t, double rate, uint32_t block,
                             const float *signal, size_t frames, double seconds)
@@ -138,12 +152,7 @@ static double bench_measure(const Bench *b, const BenchTarget *t, double rate, u
     double busy = 0.0;
     while (pos < total) {
       const uint32_t k = (uint32_t)(total - pos < block ? total - pos : block);
-      /* Copy the next block from the looped signal outside the timed region. */
-      for (uint32_t i = 0; i < k; i++) {
-        in[0][i] = signal[src];
-        in[1][i] = signal[(src + frames / 2) % frames];
-        if (++src == frames) src = 0;
-      }
+      bench_next_block(signal, frames, &src, in, k);
       const double t0 = bench_cpu_now();
       t->process(t->ctx, in, out, k);
       busy += bench_cpu_now() - t0;
@@ -390,25 +399,12 @@ static void bench_engine_table(const Bench *b)
  * time the machine gave the core to something else (the wall maximum is shown to make that
  * visible). 60 s of the speech-like signal per row, at 48 kHz in JACK-sized blocks, through the
  * engine and through the LV2 plugin (lilv, as the JACK harness runs it). */
-static int bench_cmp_u32(const void *a, const void *b)
-{
-  const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-  return (x > y) - (x < y);
-}
-
-static uint64_t bench_clock_ns(clockid_t clock)
-{
-  struct timespec ts;
-  clock_gettime(clock, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void bench_longest_call_row(const char *what, const BenchTarget *t, double rate,
                                    uint32_t block, const float *sig, size_t frames, double seconds)
 {
   const size_t calls = (size_t)(seconds * rate) / block;
   const double block_us = 1e6 * block / rate;
-  uint32_t *cpu = malloc(sizeof(uint32_t) * calls);
+  double *cpu = malloc(sizeof(double) * calls); /* ns per call */
   float *in[2], *out[2];
   for (int c = 0; c < 2; c++) {
     in[c] = malloc(sizeof(float) * BENCH_MAX_BLOCK);
@@ -417,21 +413,17 @@ static void bench_longest_call_row(const char *what, const BenchTarget *t, doubl
   uint64_t wall_max = 0;
   size_t over = 0, src = 0;
   for (size_t n = 0; n < calls; n++) {
-    for (uint32_t i = 0; i < block; i++) {
-      in[0][i] = sig[src];
-      in[1][i] = sig[(src + frames / 2) % frames];
-      if (++src == frames) src = 0;
-    }
+    bench_next_block(sig, frames, &src, in, block);
     const uint64_t c0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
     const uint64_t t0 = bench_clock_ns(CLOCK_MONOTONIC);
     t->process(t->ctx, in, out, block);
     const uint64_t t1 = bench_clock_ns(CLOCK_MONOTONIC);
     const uint64_t c1 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
-    cpu[n] = (uint32_t)(c1 - c0 > UINT32_MAX ? UINT32_MAX : c1 - c0);
+    cpu[n] = (double)(c1 - c0);
     if (t1 - t0 > wall_max) wall_max = t1 - t0;
     if (cpu[n] > block_us * 1e3) over++;
   }
-  qsort(cpu, calls, sizeof *cpu, bench_cmp_u32);
+  qsort(cpu, calls, sizeof *cpu, bench_cmp_double);
   printf("| %-6s | %2d | %5u | %6zu | %12.1f | %13.1f (%5.1f %%) | %26zu | %11.1f |\n", what,
          t->channels, block, calls, cpu[(size_t)(0.999 * (double)(calls - 1))] / 1e3,
          cpu[calls - 1] / 1e3, 100.0 * cpu[calls - 1] / 1e3 / block_us, over, wall_max / 1e3);
