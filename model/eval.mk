@@ -50,6 +50,15 @@ eval: $(EVAL_DEPS)
 	  --jobs $(EVAL_JOBS) --systems "$(EVAL_SYSTEMS)" --sets "$(EVAL_SETS)" \
 	  $(foreach setting,$(EVAL_QUELL_SET),--quell-set $(setting))
 
+# Would finer-than-band gains or deep filtering of the low bins raise the exact-gain bound? Exact
+# per-bin and clean-spectrum variants against exact band gains on dev/mix48 (model/resolution_bound.py).
+RESOLUTION_VARIANTS ?= band bin binlow:2000 exactlow:1000 exactlow:2000 exactlow:4000
+eval-resolution: $(DSP_SO) $(QUELL_BLOB) $(EVAL_NODE_STAMP)
+	QUELL_SHARED=$(QUELL_SHARED) QUELL_DSP_LIB=$(DSP_SO) \
+	  QUELL_NODE_MODULES=$(abspath $(EVAL_NODE_PREFIX))/node_modules \
+	  $(PYTHON) model/resolution_bound.py --shared $(QUELL_SHARED) --blob $(QUELL_BLOB) $(RESOLUTION_VARIANTS)
+.PHONY: eval-resolution
+
 speex-denoise: $(SPEEX_DENOISE)
 .PHONY: speex-denoise
 
