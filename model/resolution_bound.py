@@ -98,7 +98,7 @@ def main():
         raise SystemExit(f'no dev/mix48 items under {a.shared}/data/dev/mix48')
     centres = quell_dsp.band_centres(quell_dsp.Model.load(a.blob).config()).astype(np.float64)
     snrs = np.array([it.snr if it.snr is not None else np.nan for it in items], np.float64)
-    levels = [s for s in sorted(set(snrs[np.isfinite(snrs)]))]
+    levels = sorted(set(snrs[np.isfinite(snrs)]))
     print(f'dev/mix48, {len(items)} items; OVRL by SNR ' + ' / '.join(f'{s:g}' for s in levels) + ' dB')
     print('| variant | STOI | SI-SDR dB | OVRL | SIG | BAK | OVRL by SNR |')
     print('|---|---|---|---|---|---|---|')
