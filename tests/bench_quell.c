@@ -124,6 +124,24 @@ typedef struct {
   int channels;
 } BenchTarget;
 
+/* Two input and two output channels of BENCH_MAX_BLOCK frames, what every measurement feeds its
+ * target. */
+static void bench_io_alloc(float **in, float **out)
+{
+  for (int c = 0; c < 2; c++) {
+    in[c] = malloc(sizeof(float) * BENCH_MAX_BLOCK);
+    out[c] = malloc(sizeof(float) * BENCH_MAX_BLOCK);
+  }
+}
+
+static void bench_io_free(float **in, float **out)
+{
+  for (int c = 0; c < 2; c++) {
+    free(in[c]);
+    free(out[c]);
+  }
+}
+
 /* The next k frames of the looped signal into in[0] and (half a loop later) in[1]; *src is the
  * read position. Called outside the timed region. */
 static void bench_next_block(const float *signal, size_t frames, size_t *src, float *const *in,
@@ -142,10 +160,7 @@ static double bench_measure(const Bench *b, const BenchTarget *t, double rate, u
 {
   const size_t total = (size_t)(seconds * rate);
   float *out[2], *in[2];
-  for (int c = 0; c < 2; c++) {
-    in[c] = malloc(sizeof(float) * BENCH_MAX_BLOCK);
-    out[c] = malloc(sizeof(float) * BENCH_MAX_BLOCK);
-  }
+  bench_io_alloc(in, out);
   double *runs = malloc(sizeof(double) * (size_t)b->repeats);
   for (int r = 0; r < b->repeats; r++) {
     size_t pos = 0, src = 0;
@@ -162,10 +177,7 @@ static double bench_measure(const Bench *b, const BenchTarget *t, double rate, u
   }
   const double med = bench_median(runs, b->repeats);
   free(runs);
-  for (int c = 0; c < 2; c++) {
-    free(in[c]);
-    free(out[c]);
-  }
+  bench_io_free(in, out);
   return med;
 }
 
@@ -406,10 +418,7 @@ static void bench_longest_call_row(const char *what, const BenchTarget *t, doubl
   const double block_us = 1e6 * block / rate;
   double *cpu = malloc(sizeof(double) * calls); /* ns per call */
   float *in[2], *out[2];
-  for (int c = 0; c < 2; c++) {
-    in[c] = malloc(sizeof(float) * BENCH_MAX_BLOCK);
-    out[c] = malloc(sizeof(float) * BENCH_MAX_BLOCK);
-  }
+  bench_io_alloc(in, out);
   uint64_t wall_max = 0;
   size_t over = 0, src = 0;
   for (size_t n = 0; n < calls; n++) {
@@ -429,10 +438,7 @@ static void bench_longest_call_row(const char *what, const BenchTarget *t, doubl
          cpu[calls - 1] / 1e3, 100.0 * cpu[calls - 1] / 1e3 / block_us, over, wall_max / 1e3);
   fflush(stdout);
   free(cpu);
-  for (int c = 0; c < 2; c++) {
-    free(in[c]);
-    free(out[c]);
-  }
+  bench_io_free(in, out);
 }
 
 static void bench_longest_call_table(const Bench *b, BenchLilv *h)
