@@ -66,6 +66,8 @@ NOIZEUS_RATE = 16000       # the plugin's lowest rate; NOIZEUS is 8 kHz
 ALIGN_SEARCH_SECONDS = 0.05  # lags searched when checking that an output is sample-aligned
 DNSMOS_BATCH_CLIPS = 120   # clips per DNSMOS batch: bounds the memory of the prepared windows
 # Figures quoted in issue 5 for dev/mix48 (not measured here; PESQ-WB is not implemented).
+# Words in dev/'s noise names that mark recordings of other people's voices (voice_interferer_group).
+VOICE_INTERFERER_WORDS = ('cafe', 'playground', 'kids', 'children', 'babble', 'restaurant')
 ISSUE_REFERENCE_ROWS = [
     ('RNNoise 2024 (issue 5)', '0.823', '7.37', '2.84', '3.75', '2.51', '20'),
     ('DeepFilterNet3 (issue 5)', '0.852', '9.51', '3.05', '3.98', '2.77', '40'),
@@ -444,22 +446,35 @@ def table_lines(set_name, summaries, delays, count):
     return lines
 
 
-def by_snr_lines(items, results, systems):
-    snrs = sorted({item.snr for item in items if item.snr is not None})
+def grouped_lines(items, results, systems, group_of, heading):
+    """Rows of per-group means (STOI / SI-SDR / OVRL per system), one row per value of
+    group_of(item) in sorted order; items whose group is None are left out."""
+    groups = sorted({group_of(item) for item in items} - {None})
     systems = [s for s in systems if s != 'clean']
-    if not snrs:
+    if not groups:
         return []
-    header = '| SNR dB | n | ' + ' | '.join(f'{SYSTEM_LABELS[s]} STOI / SI-SDR / OVRL' for s in systems) + ' |'
+    header = f'| {heading} | n | ' + ' | '.join(f'{SYSTEM_LABELS[s]} STOI / SI-SDR / OVRL' for s in systems) + ' |'
     lines = [header, '|---|---|' + '---|' * len(systems)]
-    for snr in snrs:
-        idx = [i for i, item in enumerate(items) if item.snr == snr]
+    for group in groups:
+        idx = [i for i, item in enumerate(items) if group_of(item) == group]
         cells = []
         for s in systems:
             rows = [results[s][i] for i in idx]
             cells.append(f"{mean([r['stoi'] for r in rows]):.3f} / {mean([r['si_sdr'] for r in rows]):.2f} / "
                          f"{mean([r['OVRL'] for r in rows]):.2f}")
-        lines.append(f'| {snr} | {len(idx)} | ' + ' | '.join(cells) + ' |')
+        lines.append(f'| {group} | {len(idx)} | ' + ' | '.join(cells) + ' |')
     return lines
+
+
+def voice_interferer_group(item):
+    """'other voices' when the item's noise recording is dominated by people talking, laughing or
+    playing (named so in dev/: cafe, playground, kids, children, babble, restaurant), else
+    'other noise'. Such interferers are speech-like, so a band-gain estimator has to tell the
+    talker from the crowd: the split shows where a set's DNSMOS is lost (model/MODEL.md)."""
+    if item.noise is None:
+        return None
+    voiced = any(word in item.noise.lower() for word in VOICE_INTERFERER_WORDS)
+    return 'other voices' if voiced else 'other noise'
 
 
 def spectrogram_png(path, title, panels, rate):
@@ -636,17 +651,23 @@ def main(argv):
                 spectrogram_png(png, f'{set_name} {item.name} ({item.noise}{snr_text})', panels, item.rate)
                 pngs.append(png)
         table = table_lines(set_name, summaries, delays, len(items))
+        by_voices = grouped_lines(items, results, systems, voice_interferer_group, 'interferer')
         print()
         print(f'### {set_name} ({len(items)} items, {rate} Hz)')
         print('\n'.join(table))
         print()
+        if by_voices:
+            print('\n'.join(by_voices))
+            print()
         clean_through = clean_through_scores(items, set_dir, processors, systems, args.jobs, work, cache)
         if clean_through:
             print('\n'.join(clean_through_lines(clean_through)))
             print()
         report_sets.append(dict(name=set_name, items=items, rate=rate, table=table, results=results,
                                 misaligned=misaligned, pngs=pngs, seconds=time.time() - set_started,
-                                by_snr=by_snr_lines(items, results, systems),
+                                by_snr=grouped_lines(items, results, systems, lambda item: item.snr, 'SNR dB'),
+                                by_noise=grouped_lines(items, results, systems, lambda item: item.noise, 'noise'),
+                                by_voices=by_voices,
                                 clean_through=clean_through_lines(clean_through)))
         all_results[set_name] = dict(rate=rate, delays_ms=delays, summary=summaries, items=results,
                                      clean_through=clean_through)
@@ -711,6 +732,11 @@ def write_report(path, report_sets, systems, processors, args, shared, seconds):
                       '(measured elsewhere with the same kinds of meters), for comparison.', '']
         if r['by_snr']:
             lines += ['By input SNR (STOI / SI-SDR dB / DNSMOS OVRL):', ''] + r['by_snr'] + ['']
+        if r['by_noise']:
+            lines += ['By noise recording (STOI / SI-SDR dB / DNSMOS OVRL):', ''] + r['by_noise'] + ['']
+        if r['by_voices']:
+            lines += ['Noises of other people\'s voices (named ' + ', '.join(VOICE_INTERFERER_WORDS)
+                      + ') against the rest (STOI / SI-SDR dB / DNSMOS OVRL):', ''] + r['by_voices'] + ['']
         if r['clean_through']:
             lines += ['Speech distortion alone: the processors run on the clean references themselves '
                       '(no noise added), scored against them:', ''] + r['clean_through'] + ['']

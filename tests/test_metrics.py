@@ -95,5 +95,22 @@ check(len(dnsmos.to_16k(np.ones(48001), 48000)) == 16001, 'resampling to 16 kHz 
 check(abs(dnsmos.OVRL_POLY(3.0) - (-0.06766283 * 9 + 1.11546468 * 3 + 0.04602535)) < 1e-12,
       'OVRL polynomial as published')
 
+# make eval's grouped tables (model/eval.py): per-group means, and the split of dev/'s noise
+# recordings into other people's voices and the rest.
+import eval as quell_eval  # noqa: E402
+items = [quell_eval.Item(f'i{n}', None, None, 48000, snr, noise) for n, (snr, noise) in
+         enumerate([(-5, 'background_samples-cafe'), (-5, 'playground'), (0, 'background_samples-fridge'),
+                    (20, 'synth-white'), (0, None)])]
+fake = {'quell': [dict(stoi=0.5 + 0.1 * n, si_sdr=float(n), OVRL=1.0 + n) for n in range(5)]}
+groups = [quell_eval.voice_interferer_group(item) for item in items]
+check(groups == ['other voices', 'other voices', 'other noise', 'other noise', None],
+      f'cafe and playground are voices, fridge and white noise are not, no name no group ({groups})')
+rows = quell_eval.grouped_lines(items, fake, ['quell', 'clean'], quell_eval.voice_interferer_group, 'interferer')
+check(rows[2:] == ['| other noise | 2 | 0.750 / 2.50 / 3.50 |', '| other voices | 2 | 0.550 / 0.50 / 1.50 |'],
+      f'voice split: means over the group, no column for the clean reference ({rows[2:]})')
+rows = quell_eval.grouped_lines(items, fake, ['quell'], lambda item: item.snr, 'SNR dB')
+check([row.split(' | ')[:2] for row in rows[2:]] == [['| -5', '2'], ['| 0', '2'], ['| 20', '1']],
+      f'SNR rows in ascending order with their counts ({rows[2:]})')
+
 print(f'{len(failures)} failed' if failures else 'all passed')
 sys.exit(1 if failures else 0)
