@@ -65,9 +65,9 @@ SYSTEM_LABELS = {'noisy': 'noisy input', 'speex': 'speexdsp preprocessor', 'quel
 NOIZEUS_RATE = 16000       # the plugin's lowest rate; NOIZEUS is 8 kHz
 ALIGN_SEARCH_SECONDS = 0.05  # lags searched when checking that an output is sample-aligned
 DNSMOS_BATCH_CLIPS = 120   # clips per DNSMOS batch: bounds the memory of the prepared windows
-# Figures quoted in issue 5 for dev/mix48 (not measured here; PESQ-WB is not implemented).
 # Words in dev/'s noise names that mark recordings of other people's voices (voice_interferer_group).
 VOICE_INTERFERER_WORDS = ('cafe', 'playground', 'kids', 'children', 'babble', 'restaurant')
+# Figures quoted in issue 5 for dev/mix48 (not measured here; PESQ-WB is not implemented).
 ISSUE_REFERENCE_ROWS = [
     ('RNNoise 2024 (issue 5)', '0.823', '7.37', '2.84', '3.75', '2.51', '20'),
     ('DeepFilterNet3 (issue 5)', '0.852', '9.51', '3.05', '3.98', '2.77', '40'),
