@@ -468,7 +468,7 @@ def grouped_lines(items, results, systems, group_of, heading):
 
 def voice_interferer_group(item):
     """'other voices' when the item's noise recording is dominated by people talking, laughing or
-    playing (named so in dev/: cafe, playground, kids, children, babble, restaurant), else
+    playing (its name holds one of VOICE_INTERFERER_WORDS), else
     'other noise'. Such interferers are speech-like, so a band-gain estimator has to tell the
     talker from the crowd: the split shows where a set's DNSMOS is lost (model/MODEL.md)."""
     if item.noise is None:
