@@ -16,14 +16,17 @@
 
 #define QUELL_LADSPA_MAX_PORTS (2 * QUELL_GLUE_MAX_CHANNELS + QUELL_CONTROL_COUNT)
 
-/* Port names: the table's name with its unit, except the latency port, which hosts (Ardour,
- * Carla) recognise by the exact name "latency". */
+/* Port names: the table's name with its unit, except the latency port. It stays lower case where
+ * the others are capitalised because LADSPA has no latency hint: hosts find the port by its name,
+ * compared case-sensitively (Ardour's LadspaPlugin and Carla's LADSPA host both strcmp it with
+ * "latency"), so "Latency" would silently lose their latency compensation. */
 #define QUELL_LADSPA_UNIT_DB " (dB)"
 #define QUELL_LADSPA_UNIT_MS " (ms)"
 #define QUELL_LADSPA_UNIT_COEF ""
 #define QUELL_LADSPA_UNIT_FRAME ""
 #define QUELL_LADSPA_UNIT_NONE ""
 #define QUELL_LADSPA_NAME_PLAIN(sym, name, unit) name unit
+#define QUELL_LADSPA_NAME_LOG(sym, name, unit) name unit
 #define QUELL_LADSPA_NAME_TOGGLE(sym, name, unit) name unit
 #define QUELL_LADSPA_NAME_ENABLED(sym, name, unit) name unit
 #define QUELL_LADSPA_NAME_LATENCY(sym, name, unit) sym
@@ -33,28 +36,37 @@ typedef struct {
   int output;
   int toggle;
   int integer;
+  int logarithmic;
   float def, min, max;
 } QuellLadspaControl;
 
 static const QuellLadspaControl quell_ladspa_controls[QUELL_CONTROL_COUNT] = {
-#define QUELL_LADSPA_CONTROL(id, sym, name, dir, def, lo, hi, unit, kind)                         \
+#define QUELL_LADSPA_CONTROL(id, sym, name, dir, def, lo, hi, unit, kind, ...)                    \
   {QUELL_LADSPA_NAME_##kind(sym, name, QUELL_LADSPA_UNIT_##unit),                                 \
    QUELL_LADSPA_DIR_##dir,                                                                        \
    QUELL_LADSPA_TOGGLE_##kind,                                                                    \
    QUELL_LADSPA_INTEGER_##kind,                                                                   \
+   QUELL_LADSPA_LOG_##kind,                                                                       \
    def,                                                                                           \
    lo,                                                                                            \
    hi},
 #define QUELL_LADSPA_DIR_IN 0
 #define QUELL_LADSPA_DIR_OUT 1
 #define QUELL_LADSPA_TOGGLE_PLAIN 0
+#define QUELL_LADSPA_TOGGLE_LOG 0
 #define QUELL_LADSPA_TOGGLE_TOGGLE 1
 #define QUELL_LADSPA_TOGGLE_ENABLED 1
 #define QUELL_LADSPA_TOGGLE_LATENCY 0
 #define QUELL_LADSPA_INTEGER_PLAIN 0
+#define QUELL_LADSPA_INTEGER_LOG 0
 #define QUELL_LADSPA_INTEGER_TOGGLE 0
 #define QUELL_LADSPA_INTEGER_ENABLED 0
 #define QUELL_LADSPA_INTEGER_LATENCY 1
+#define QUELL_LADSPA_LOG_PLAIN 0
+#define QUELL_LADSPA_LOG_LOG 1
+#define QUELL_LADSPA_LOG_TOGGLE 0
+#define QUELL_LADSPA_LOG_ENABLED 0
+#define QUELL_LADSPA_LOG_LATENCY 0
     QUELL_CONTROL_PORTS(QUELL_LADSPA_CONTROL)
 #undef QUELL_LADSPA_CONTROL
 };
@@ -70,7 +82,7 @@ static QuellLadspaVariant quell_ladspa_variants[2];
 static pthread_once_t quell_ladspa_once = PTHREAD_ONCE_INIT;
 
 static const char *const quell_ladspa_mono_audio[] = {
-#define QUELL_LADSPA_AUDIO_NAME(sym, name, dir) name,
+#define QUELL_LADSPA_AUDIO_NAME(sym, name, dir, channel) name,
     QUELL_MONO_AUDIO(QUELL_LADSPA_AUDIO_NAME)};
 static const char *const quell_ladspa_stereo_audio[] = {
     QUELL_STEREO_AUDIO(QUELL_LADSPA_AUDIO_NAME)
@@ -78,19 +90,24 @@ static const char *const quell_ladspa_stereo_audio[] = {
 };
 
 /* LADSPA can only express a default as one of a few hints; pick the one nearest the table's
- * default (LOW/MIDDLE/HIGH are the 1/4, 1/2, 3/4 points of a linear range, ladspa.h). */
-static LADSPA_PortRangeHintDescriptor quell_ladspa_default_hint(float def, float lo, float hi) {
+ * default. LOW/MIDDLE/HIGH are the 1/4, 1/2, 3/4 points of the range, on a linear scale or, for
+ * a logarithmic port, on a log scale (ladspa.h); distances are measured on the same scale. So
+ * the LADSPA defaults differ from LV2's (README.md's controls table lists both). */
+static LADSPA_PortRangeHintDescriptor quell_ladspa_default_hint(float def, float lo, float hi,
+                                                                int logarithmic) {
   static const LADSPA_PortRangeHintDescriptor hints[] = {
       LADSPA_HINT_DEFAULT_MINIMUM, LADSPA_HINT_DEFAULT_LOW, LADSPA_HINT_DEFAULT_MIDDLE,
       LADSPA_HINT_DEFAULT_HIGH, LADSPA_HINT_DEFAULT_MAXIMUM};
-  const float values[] = {lo, 0.75f * lo + 0.25f * hi, 0.5f * lo + 0.5f * hi,
-                          0.25f * lo + 0.75f * hi, hi};
+  static const float fractions[] = {0.0f, 0.25f, 0.5f, 0.75f, 1.0f};
+  const float a = logarithmic ? logf(lo) : lo, b = logarithmic ? logf(hi) : hi;
+  const float d = logarithmic ? logf(def) : def;
   size_t best = 0, i;
   if (def == 0.0f) return LADSPA_HINT_DEFAULT_0;
   if (def == 1.0f) return LADSPA_HINT_DEFAULT_1;
   if (def == 100.0f) return LADSPA_HINT_DEFAULT_100;
-  for (i = 1; i < sizeof values / sizeof values[0]; ++i) {
-    if (fabsf(values[i] - def) < fabsf(values[best] - def)) best = i;
+  for (i = 1; i < sizeof fractions / sizeof fractions[0]; ++i) {
+    const float vi = a + fractions[i] * (b - a), vb = a + fractions[best] * (b - a);
+    if (fabsf(vi - d) < fabsf(vb - d)) best = i;
   }
   return hints[best];
 }
@@ -126,9 +143,10 @@ static void quell_ladspa_fill(QuellLadspaVariant *v, unsigned long id, const cha
       h->HintDescriptor = LADSPA_HINT_TOGGLED |
                           (c->def > 0.0f ? LADSPA_HINT_DEFAULT_1 : LADSPA_HINT_DEFAULT_0);
     } else {
-      h->HintDescriptor = LADSPA_HINT_BOUNDED_BELOW | LADSPA_HINT_BOUNDED_ABOVE |
-                          (c->integer ? LADSPA_HINT_INTEGER : 0) |
-                          (c->output ? 0 : quell_ladspa_default_hint(c->def, c->min, c->max));
+      h->HintDescriptor =
+          LADSPA_HINT_BOUNDED_BELOW | LADSPA_HINT_BOUNDED_ABOVE |
+          (c->integer ? LADSPA_HINT_INTEGER : 0) | (c->logarithmic ? LADSPA_HINT_LOGARITHMIC : 0) |
+          (c->output ? 0 : quell_ladspa_default_hint(c->def, c->min, c->max, c->logarithmic));
     }
   }
   d->UniqueID = id;

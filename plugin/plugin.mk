@@ -125,7 +125,7 @@ $(PLUGIN_TEST_INSTALL)/.stamp: $(PLUGIN_BUNDLE_FILES) $(PLUGIN_LADSPA_FILES) plu
 
 # --- tests ---------------------------------------------------------------------------------
 PLUGIN_TEST_CFLAGS = $(CFLAGS) $(Q_CFLAGS) $(LV2_CFLAGS) $(LILV_CFLAGS) -DQUELL_TEST_BUILD='"$(BUILD)"'
-PLUGIN_LV2_TESTS := test_lv2_latency test_lv2_controls test_lv2_instantiate_failures
+PLUGIN_LV2_TESTS := test_lv2_latency test_lv2_controls test_lv2_instantiate_failures test_lv2_metadata
 PLUGIN_TESTS     := $(PLUGIN_LV2_TESTS) test_ladspa_plugin test_realtime
 
 $(PLUGIN_LV2_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: tests/%.c tests/test_lv2_host.c tests/test_lv2_host.h $(PLUGIN_HDRS)

@@ -17,9 +17,9 @@ struct QuellGlue {
 };
 
 /* Ranges and defaults straight from the port table, so clamping matches the TTL exactly. */
-#define QUELL_GLUE_DEFAULT(id, sym, name, dir, def, lo, hi, unit, kind) def,
-#define QUELL_GLUE_MIN(id, sym, name, dir, def, lo, hi, unit, kind) lo,
-#define QUELL_GLUE_MAX(id, sym, name, dir, def, lo, hi, unit, kind) hi,
+#define QUELL_GLUE_DEFAULT(id, sym, name, dir, def, lo, hi, ...) def,
+#define QUELL_GLUE_MIN(id, sym, name, dir, def, lo, hi, ...) lo,
+#define QUELL_GLUE_MAX(id, sym, name, dir, def, lo, hi, ...) hi,
 static const float quell_glue_default[QUELL_CONTROL_COUNT] = {
     QUELL_CONTROL_PORTS(QUELL_GLUE_DEFAULT)};
 static const float quell_glue_min[QUELL_CONTROL_COUNT] = {QUELL_CONTROL_PORTS(QUELL_GLUE_MIN)};

@@ -23,6 +23,8 @@ typedef struct {
   float def, min, max;
   const char *unit; /* LV2 units: URI or NULL */
   const char *kind;
+  const char *group; /* group symbol or NULL */
+  const char *comment;
 } QuellTtlControl;
 
 #define QUELL_TTL_UNIT_DB "units:db"
@@ -33,9 +35,19 @@ typedef struct {
 #define QUELL_TTL_DIR_IN 0
 #define QUELL_TTL_DIR_OUT 1
 
+typedef struct {
+  const char *symbol;
+  const char *label;
+} QuellTtlGroup;
+
+#define QUELL_TTL_GROUP(sym, label) {sym, label},
+static const QuellTtlGroup quell_ttl_groups[] = {QUELL_CONTROL_GROUPS(QUELL_TTL_GROUP)};
+#undef QUELL_TTL_GROUP
+
 static const QuellTtlControl quell_ttl_controls[QUELL_CONTROL_COUNT] = {
-#define QUELL_TTL_CONTROL(id, sym, name, dir, def, lo, hi, unit, kind)                            \
-  {sym, name, QUELL_TTL_DIR_##dir, def, lo, hi, QUELL_TTL_UNIT_##unit, #kind},
+#define QUELL_TTL_CONTROL(id, sym, name, dir, def, lo, hi, unit, kind, group, comment)            \
+  {sym, name, QUELL_TTL_DIR_##dir, def, lo, hi, QUELL_TTL_UNIT_##unit, #kind, QUELL_GROUP_##group, \
+   comment},
     QUELL_CONTROL_PORTS(QUELL_TTL_CONTROL)
 #undef QUELL_TTL_CONTROL
 };
@@ -44,21 +56,34 @@ typedef struct {
   const char *symbol;
   const char *name;
   int output;
+  const char *channel; /* pg:center, pg:left, pg:right: the port's designation in its group */
 } QuellTtlAudio;
 
-#define QUELL_TTL_AUDIO(sym, name, dir) {sym, name, QUELL_TTL_DIR_##dir},
+#define QUELL_TTL_AUDIO(sym, name, dir, channel) {sym, name, QUELL_TTL_DIR_##dir, #channel},
 static const QuellTtlAudio quell_ttl_mono[] = {QUELL_MONO_AUDIO(QUELL_TTL_AUDIO)};
 static const QuellTtlAudio quell_ttl_stereo[] = {QUELL_STEREO_AUDIO(QUELL_TTL_AUDIO)};
 #undef QUELL_TTL_AUDIO
 
 static const char quell_ttl_prefixes[] =
-    "@prefix doap:  <http://usefulinc.com/ns/doap#> .\n"
-    "@prefix foaf:  <http://xmlns.com/foaf/0.1/> .\n"
-    "@prefix log:   <http://lv2plug.in/ns/ext/log#> .\n"
-    "@prefix lv2:   <http://lv2plug.in/ns/lv2core#> .\n"
-    "@prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .\n"
-    "@prefix units: <http://lv2plug.in/ns/extensions/units#> .\n"
-    "@prefix urid:  <http://lv2plug.in/ns/ext/urid#> .\n";
+    "@prefix doap:   <http://usefulinc.com/ns/doap#> .\n"
+    "@prefix foaf:   <http://xmlns.com/foaf/0.1/> .\n"
+    "@prefix log:    <http://lv2plug.in/ns/ext/log#> .\n"
+    "@prefix lv2:    <http://lv2plug.in/ns/lv2core#> .\n"
+    "@prefix pg:     <http://lv2plug.in/ns/ext/port-groups#> .\n"
+    "@prefix pprops: <http://lv2plug.in/ns/ext/port-props#> .\n"
+    "@prefix rdfs:   <http://www.w3.org/2000/01/rdf-schema#> .\n"
+    "@prefix units:  <http://lv2plug.in/ns/extensions/units#> .\n"
+    "@prefix urid:   <http://lv2plug.in/ns/ext/urid#> .\n";
+
+/* Turtle string literal; the table's texts are plain, but a quote must never end one early. */
+static void quell_ttl_string(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; ++s) {
+    if (*s == '"' || *s == '\\') fputc('\\', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
 
 /* Turtle decimal literal: always with a '.', so it types as xsd:decimal as lv2 expects. */
 static void quell_ttl_number(FILE *f, float v) {
@@ -80,12 +105,28 @@ static void quell_ttlgen_manifest(FILE *f, const char *binary) {
   }
 }
 
-static void quell_ttlgen_plugin_one(FILE *f, const char *uri, const char *title,
-                                    const QuellTtlAudio *audio, unsigned n_audio) {
+/* The main input and output groups of one variant: "<variant>_in" and "<variant>_out". */
+static void quell_ttlgen_audio_groups(FILE *f, const char *variant, const char *klass,
+                                      const char *label) {
+  fprintf(f,
+          "\n<" QUELL_URI_BASE "#%s_in>\n\ta %s, pg:InputGroup ;\n\tlv2:symbol \"%s_in\" ;\n"
+          "\trdfs:label \"%s input\" .\n",
+          variant, klass, variant, label);
+  fprintf(f,
+          "\n<" QUELL_URI_BASE "#%s_out>\n\ta %s, pg:OutputGroup ;\n\tlv2:symbol \"%s_out\" ;\n"
+          "\trdfs:label \"%s output\" ;\n\tpg:source <" QUELL_URI_BASE "#%s_in> .\n",
+          variant, klass, variant, label, variant);
+}
+
+static void quell_ttlgen_plugin_one(FILE *f, const char *uri, const char *variant,
+                                    const char *title, const QuellTtlAudio *audio,
+                                    unsigned n_audio) {
   unsigned i, index = 0;
 
   fprintf(f, "\n<%s>\n", uri);
-  fputs("\ta lv2:Plugin, lv2:FilterPlugin ;\n", f);
+  /* Spectral: hosts that sort plugins by class (Ardour, Carla, jalv's selector) list noise
+   * reduction there; Quell applies per-band gains to a short-time spectrum. */
+  fputs("\ta lv2:Plugin, lv2:SpectralPlugin ;\n", f);
   fprintf(f, "\tdoap:name \"%s\" ;\n", title);
   fputs("\tdoap:license <" QUELL_LICENSE_URI "> ;\n", f);
   fputs("\tlv2:project <" QUELL_URI_BASE "> ;\n", f);
@@ -97,19 +138,26 @@ static void quell_ttlgen_plugin_one(FILE *f, const char *uri, const char *title,
   /* hardRTCapable: run() never allocates, locks or does I/O (tests/test_realtime.c proves it).
    * log:log and urid:map are used when offered, never required. */
   fputs("\tlv2:optionalFeature lv2:hardRTCapable, log:log, urid:map ;\n", f);
+  fprintf(f, "\tpg:mainInput <" QUELL_URI_BASE "#%s_in> ;\n", variant);
+  fprintf(f, "\tpg:mainOutput <" QUELL_URI_BASE "#%s_out> ;\n", variant);
   fputs("\tlv2:port ", f);
 
   for (i = 0; i < n_audio; ++i, ++index) {
     fprintf(f,
             "[\n\t\ta lv2:%s, lv2:AudioPort ;\n\t\tlv2:index %u ;\n\t\tlv2:symbol \"%s\" ;\n"
-            "\t\tlv2:name \"%s\" ;\n\t] , ",
-            audio[i].output ? "OutputPort" : "InputPort", index, audio[i].symbol, audio[i].name);
+            "\t\tlv2:name \"%s\" ;\n\t\tpg:group <" QUELL_URI_BASE "#%s_%s> ;\n"
+            "\t\tlv2:designation pg:%s ;\n\t] , ",
+            audio[i].output ? "OutputPort" : "InputPort", index, audio[i].symbol, audio[i].name,
+            variant, audio[i].output ? "out" : "in", audio[i].channel);
   }
   for (i = 0; i < QUELL_CONTROL_COUNT; ++i, ++index) {
     const QuellTtlControl *c = &quell_ttl_controls[i];
     fprintf(f, "[\n\t\ta lv2:%s, lv2:ControlPort ;\n\t\tlv2:index %u ;\n\t\tlv2:symbol \"%s\" ;\n"
-               "\t\tlv2:name \"%s\" ;\n",
+               "\t\tlv2:name \"%s\" ;\n\t\trdfs:comment ",
             c->output ? "OutputPort" : "InputPort", index, c->symbol, c->name);
+    quell_ttl_string(f, c->comment);
+    fputs(" ;\n", f);
+    if (c->group) fprintf(f, "\t\tpg:group <" QUELL_URI_BASE "#%s> ;\n", c->group);
     if (!c->output) {
       fputs("\t\tlv2:default ", f);
       quell_ttl_number(f, c->def);
@@ -125,6 +173,8 @@ static void quell_ttlgen_plugin_one(FILE *f, const char *uri, const char *title,
       fputs("\t\tlv2:designation lv2:enabled ;\n\t\tlv2:portProperty lv2:toggled ;\n", f);
     } else if (strcmp(c->kind, "TOGGLE") == 0) {
       fputs("\t\tlv2:portProperty lv2:toggled ;\n", f);
+    } else if (strcmp(c->kind, "LOG") == 0) {
+      fputs("\t\tlv2:portProperty pprops:logarithmic ;\n", f);
     } else if (strcmp(c->kind, "LATENCY") == 0) {
       /* Both the designation (LV2 1.4+) and the older port property, which Ardour and other
        * hosts still read. */
@@ -137,17 +187,29 @@ static void quell_ttlgen_plugin_one(FILE *f, const char *uri, const char *title,
 }
 
 static void quell_ttlgen_plugin(FILE *f) {
+  size_t g;
   fputs("# Generated by plugin/quell_ttlgen.c from plugin/quell_ports.h; do not edit.\n", f);
   fputs(quell_ttl_prefixes, f);
   /* doap:maintainer belongs to a doap:Project (lv2_validate rejects it on a plugin); hosts
-   * find the author through lv2:project. */
+   * (lilv_plugin_get_author_*) and lv2lint find it through lv2:project. */
   fputs("\n<" QUELL_URI_BASE ">\n\ta doap:Project ;\n\tdoap:name \"Quell\" ;\n"
+        "\tdoap:homepage <" QUELL_URI_BASE "> ;\n"
         "\tdoap:license <" QUELL_LICENSE_URI "> ;\n"
-        "\tdoap:maintainer [ a foaf:Person ; foaf:name \"Quell contributors\" ] .\n",
+        "\tdoap:maintainer [\n\t\ta foaf:Person ;\n\t\tfoaf:name \"" QUELL_MAINTAINER_NAME "\" ;\n"
+        "\t\tfoaf:mbox <" QUELL_MAINTAINER_MBOX "> ;\n"
+        "\t\tfoaf:homepage <" QUELL_MAINTAINER_HOMEPAGE ">\n\t] .\n",
         f);
-  quell_ttlgen_plugin_one(f, QUELL_URI_MONO, "Quell (mono)", quell_ttl_mono,
+  for (g = 0; g < sizeof quell_ttl_groups / sizeof quell_ttl_groups[0]; ++g) {
+    fprintf(f, "\n<" QUELL_URI_BASE "#%s>\n\ta pg:Group ;\n\tlv2:symbol \"%s\" ;\n\trdfs:label ",
+            quell_ttl_groups[g].symbol, quell_ttl_groups[g].symbol);
+    quell_ttl_string(f, quell_ttl_groups[g].label);
+    fputs(" .\n", f);
+  }
+  quell_ttlgen_audio_groups(f, "mono", "pg:MonoGroup", "Mono");
+  quell_ttlgen_audio_groups(f, "stereo", "pg:StereoGroup", "Stereo");
+  quell_ttlgen_plugin_one(f, QUELL_URI_MONO, "mono", "Quell (mono)", quell_ttl_mono,
                           sizeof quell_ttl_mono / sizeof quell_ttl_mono[0]);
-  quell_ttlgen_plugin_one(f, QUELL_URI_STEREO, "Quell (stereo)", quell_ttl_stereo,
+  quell_ttlgen_plugin_one(f, QUELL_URI_STEREO, "stereo", "Quell (stereo)", quell_ttl_stereo,
                           sizeof quell_ttl_stereo / sizeof quell_ttl_stereo[0]);
 }
 

@@ -28,9 +28,10 @@ typedef struct {
 static const QuellPresetgenPort quell_presetgen_ports[] = {
 #define IN 1
 #define OUT 0
-#define QUELL_PRESETGEN_PORT(id, sym, name, dir, def, mn, mx, unit, kind)                          \
+#define QUELL_PRESETGEN_PORT(id, sym, name, dir, def, mn, mx, unit, kind, ...)                     \
   {sym, dir, mn, mx, QUELL_PRESETGEN_KIND_##kind},
 #define QUELL_PRESETGEN_KIND_PLAIN 0
+#define QUELL_PRESETGEN_KIND_LOG 0
 #define QUELL_PRESETGEN_KIND_TOGGLE 1
 #define QUELL_PRESETGEN_KIND_ENABLED 1
 #define QUELL_PRESETGEN_KIND_LATENCY 0

@@ -1,6 +1,7 @@
 /* test_ladspa_plugin — dlopens build/test-ladspa/quell_ladspa.so as a LADSPA host would:
  *  - two descriptors (quell_mono, quell_stereo) with the table's IDs, audio ports, an output
- *    control port named "latency", sane range hints and defaults inside their ranges;
+ *    control port named exactly "latency" (the name Ardour and Carla look for), sane range hints,
+ *    and the defaults README.md's controls table gives for LADSPA hosts;
  *  - weights found beside the .so (dladdr) with QUELL_MODEL unset, and through QUELL_MODEL;
  *  - run() before activate tolerated and writes latency; with atten_limit = 0 the impulse delay
  *    and the output of noise match the latency port at block sizes 1, 7, 64, 480, 1000, 4096
@@ -29,15 +30,21 @@ typedef struct {
   unsigned long audio_in[2], audio_out[2], channels, latency_port, atten_port;
 } Inst;
 
+/* Point f of the way from lo to hi, on a log scale for logarithmic ports (ladspa.h). */
+static float hint_point(float lo, float hi, float f, int logarithmic) {
+  return logarithmic ? expf((1.0f - f) * logf(lo) + f * logf(hi)) : (1.0f - f) * lo + f * hi;
+}
+
 /* Default value a LADSPA host derives from a hint (ladspa.h). */
 static float hint_default(const LADSPA_PortRangeHint *r) {
   const LADSPA_PortRangeHintDescriptor h = r->HintDescriptor;
   const float lo = r->LowerBound, hi = r->UpperBound;
+  const int lg = LADSPA_IS_HINT_LOGARITHMIC(h);
   switch (h & LADSPA_HINT_DEFAULT_MASK) {
   case LADSPA_HINT_DEFAULT_MINIMUM: return lo;
-  case LADSPA_HINT_DEFAULT_LOW: return 0.75f * lo + 0.25f * hi;
-  case LADSPA_HINT_DEFAULT_MIDDLE: return 0.5f * lo + 0.5f * hi;
-  case LADSPA_HINT_DEFAULT_HIGH: return 0.25f * lo + 0.75f * hi;
+  case LADSPA_HINT_DEFAULT_LOW: return hint_point(lo, hi, 0.25f, lg);
+  case LADSPA_HINT_DEFAULT_MIDDLE: return hint_point(lo, hi, 0.5f, lg);
+  case LADSPA_HINT_DEFAULT_HIGH: return hint_point(lo, hi, 0.75f, lg);
   case LADSPA_HINT_DEFAULT_MAXIMUM: return hi;
   case LADSPA_HINT_DEFAULT_0: return 0.0f;
   case LADSPA_HINT_DEFAULT_1: return 1.0f;
@@ -45,6 +52,29 @@ static float hint_default(const LADSPA_PortRangeHint *r) {
   case LADSPA_HINT_DEFAULT_440: return 440.0f;
   default: return 0.0f;
   }
+}
+
+/* The defaults a LADSPA host picks, as README.md's controls table states them: LADSPA can only
+ * hint a quarter point of the range, so they differ from the LV2 defaults (gate_hold's 299 ms is
+ * the 3/4 point of 1..2000 ms on a log scale). */
+static const struct {
+  const char *name;
+  float def, tolerance;
+} ladspa_documented_defaults[] = {
+    {"Enabled", 1.0f, 0.0f},           {"Attenuation limit (dB)", 25.0f, 0.001f},
+    {"Voice gate", 0.0f, 0.0f},        {"Gate threshold", 0.5f, 0.001f},
+    {"Gate hold (ms)", 299.0f, 0.5f},  {"Gate floor (dB)", -20.0f, 0.001f}};
+
+static void check_documented_default(const char *label, const char *port, float def) {
+  size_t i;
+  for (i = 0; i < sizeof ladspa_documented_defaults / sizeof ladspa_documented_defaults[0]; ++i) {
+    if (strcmp(port, ladspa_documented_defaults[i].name)) continue;
+    CHECK(fabsf(def - ladspa_documented_defaults[i].def) <= ladspa_documented_defaults[i].tolerance,
+          "%s: '%s' defaults to %g in LADSPA, the README says %g", label, port, def,
+          ladspa_documented_defaults[i].def);
+    return;
+  }
+  CHECK(0, "%s: input '%s' has no documented LADSPA default", label, port);
 }
 
 /* Checks the descriptor's static description. */
@@ -71,6 +101,9 @@ static void check_descriptor(const LADSPA_Descriptor *d, unsigned long id, const
       if (strcmp(d->PortNames[p], "latency") == 0) {
         ++n_latency;
         CHECK(LADSPA_IS_PORT_OUTPUT(pd), "%s: latency port is not an output", label);
+      }
+      if (LADSPA_IS_PORT_INPUT(pd)) {
+        check_documented_default(label, d->PortNames[p], hint_default(r));
       }
       if (LADSPA_IS_PORT_INPUT(pd) && !LADSPA_IS_HINT_TOGGLED(r->HintDescriptor)) {
         const float def = hint_default(r);

@@ -43,7 +43,7 @@ for variant in mono stereo; do
   echo "$info" | sed -n '1,12p'
   echo "$info" | grep -q "Has latency: *yes, reported by port $latency_port\$" ||
     say_fail "$uri: lv2info does not report latency on port $latency_port"
-  echo "$info" | grep -q "Class: *Filter" || say_fail "$uri: class is not Filter"
+  echo "$info" | grep -q "Class: *Spectral" || say_fail "$uri: class is not Spectral"
   echo "$info" | grep -q "lv2core#hardRTCapable" || say_fail "$uri: hardRTCapable not offered"
   echo "$info" | grep -q "Required Features" && say_fail "$uri: requires a host feature"
   for sym in $audio $symbols_common; do
