@@ -46,7 +46,8 @@ DEBIAN_DEPS = build-essential pkg-config clang libclang-rt-14-dev valgrind \
   pipewire wireplumber dbus python3-numpy python3-scipy python3-soundfile
 # A real DAW for tests/test_host_ardour.sh (which skips without it); large, so optional in CI.
 DEBIAN_HOST_DEPS = ardour
-DEBIAN_TRAIN_DEPS = python3-torch python3-numpy python3-scipy python3-soundfile python3-matplotlib python3-resampy
+DEBIAN_TRAIN_DEPS = python3-torch python3-numpy python3-scipy python3-soundfile python3-matplotlib python3-resampy \
+  ffmpeg
 
 # Installs the Debian packages of $(1) that are missing (needs root).
 define quell_apt_install

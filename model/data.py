@@ -4,15 +4,21 @@ Every feature and band energy comes from the C engine (model/quell_dsp.py); this
 decides *what* audio the engine analyses. One clip = T frames of one mixture, analysed at one
 sample rate, starting from zero state (as the plugin does at instantiate).
 
-Sources (paths relative to the shared data folder, ../shared/data by default):
-  speech, 16 kHz    speech/librispeech, speech/emodb, speech/keywords
-  speech, 44.1 kHz  tuxpaint read descriptions from get-debian-speech.sh (model/cache/debian-speech),
-                    every language except bg, lt, nl, ml (reserved for evaluation); absent -> skipped
-  noise             noise/ambient/* except playground, noise/nonspeech, noise/keyboard,
-                    noise/household; never noise/street_cafe, never dev/
-  synthetic noise   white/pink/brown, mains hum + harmonics, hiss, fan-like tonal (full band)
-The asterisk prompts of get-debian-speech.sh are G.722, which neither libsndfile nor sox decodes
-here, so they are not used.
+Sources (paths relative to the shared data folder, ../shared/data by default), each pool drawn
+by folder group with the shares in POOL_SHARES (not by file count: noise/urban's 1,361 short clips
+or the 2,232 Asterisk prompts would otherwise crowd out everything else):
+  speech, 16 kHz    speech/librispeech, speech/emodb, speech/keywords, and the Asterisk studio
+                    prompts of get-debian-speech.sh (en, es, fr, ru voices; G.722, decoded by
+                    Debian's ffmpeg; the Italian prompts are reserved and never listed)
+  speech, full band tuxpaint read descriptions from get-debian-speech.sh (model/cache/debian-speech,
+                    44.1 kHz), every language except bg, lt, nl, ml (reserved for evaluation), and
+                    speech/ravdess actors 01-20 (48 kHz; actors 21-24 are dev/wild48's); absent ->
+                    skipped
+  noise             noise/ambient/* except playground, noise/urban/* (8 street classes, many
+                    transient), noise/nonspeech, noise/keyboard, noise/household; never
+                    noise/street_cafe, never dev/
+  synthetic noise   white/pink/brown, mains hum + harmonics, hiss, fan-like tonal, and impulsive
+                    transients (knocks, claps, clicks, keyboard-like bursts), full band
 
 Targets per frame and band: ideal gain g = sqrt(E_clean / E_noisy) clipped to [0, 1], stored as
 -1 where it is unknown (masked in the loss): bands above the analysis Nyquist, bands above a
@@ -48,8 +54,21 @@ DEFAULT_DEBIAN = os.path.join(HERE, "cache", "debian-speech")
 
 SPEECH16_DIRS = ["speech/librispeech", "speech/emodb", "speech/keywords"]
 TUXPAINT_HELD_OUT = {"bg", "lt", "nl", "ml"}
+RAVDESS_HELD_OUT = {"Actor_21", "Actor_22", "Actor_23", "Actor_24"}  # dev/wild48's speakers
 NOISE_DIRS_EXCLUDED = {"noise/ambient/playground", "noise/street_cafe"}
-AUDIO_EXT = (".flac", ".opus", ".ogg", ".wav")
+AUDIO_EXT = (".flac", ".opus", ".ogg", ".wav", ".g722")
+# Each pool's draw, by folder group: (group prefix, share of the pool, split). A group's share is
+# spread over its files, or with split=True first evenly over its sub-folders (one voice or one
+# street-noise class with many files does not crowd out the others). Groups that are absent (no
+# Debian speech cache) leave the others' shares renormalised.
+POOL_SHARES = {
+    "speech16": [("speech/librispeech", 0.35, False), ("speech/emodb", 0.15, False),
+                 ("speech/keywords", 0.15, False), ("asterisk", 0.35, True)],
+    "speechwb": [("tuxpaint", 0.5, False), ("speech/ravdess", 0.5, False)],
+    "noise": [("noise/ambient", 0.42, False), ("noise/urban", 0.30, True),
+              ("noise/nonspeech", 0.10, False), ("noise/keyboard", 0.08, False),
+              ("noise/household", 0.10, False)],
+}
 
 # Feature/model configuration of the shipped model (the engine defaults except 40 bands: more
 # resolution between 700 Hz and 4 kHz, where speech harmonics and most noise energy sit).
@@ -58,8 +77,15 @@ FRAMES_PER_CLIP = 1000  # 5 s at a 5 ms hop
 RATES = [(48000, 0.70), (44100, 0.10), (32000, 0.10), (16000, 0.10)]
 # Bumped whenever make_clip's recipe changes: --reuse then rebuilds instead of keeping clips
 # mixed by older code.
-RECIPE_VERSION = 5
-EXTEND_NOISE_P = 0.8   # band-limited real noise given synthetic highs, see extend_noise_highs
+RECIPE_VERSION = 6
+# Band-limited real noise given synthetic highs (extend_noise_highs). 0.8 until recipe 5: the model
+# then rarely met full-band speech over noise that stops at 8-11 kHz (real street recordings at
+# 16/22.05 kHz, dev/wild48), and removed less there at 48 kHz than at 16 kHz (issue 20).
+EXTEND_NOISE_P = 0.5
+WIDEBAND_SPEECH_P = 0.6  # full-band speech (tuxpaint, RAVDESS) rather than 16 kHz speech
+# Extra draws from -5..10 dB on top of the uniform -5..30 dB (0.15 until recipe 5): at -5 dB the
+# recipe-5 model left far more noise in than RNNoise v0.1 on dev/wild48 (issue 20).
+LOW_SNR_P = 0.3
 SPEECH_ONLY_P = 0.10   # clean speech: the model must learn to leave it alone
 BANDLIMIT_P = 0.20     # whole mixture low-passed 3.4..8 kHz (old recorders, codecs, telephone)
 TELEPHONE_P = 0.5      # of those, narrowband telephone instead: 200..400 Hz to 3.2..3.8 kHz, the
@@ -75,8 +101,8 @@ def shipped_config():
 
 # ----------------------------------------------------------------------------------- sources
 def list_sources(data_dir=DEFAULT_DATA, debian_dir=DEFAULT_DEBIAN):
-    """Returns {"speech16": [...], "speechwb": [...], "noise": [...]} lists of file paths, and
-    the folders they came from. Held-out material is never listed."""
+    """Returns ({"speech16": [...], "speechwb": [...], "noise": [...]} lists of file paths, the
+    folders they came from). Held-out material is never listed."""
     def files(d):
         out = []
         for root, _, names in os.walk(d):
@@ -85,70 +111,147 @@ def list_sources(data_dir=DEFAULT_DATA, debian_dir=DEFAULT_DEBIAN):
 
     lists = {"speech16": [], "speechwb": [], "noise": []}
     folders = {"speech16": [], "speechwb": [], "noise": []}
+
+    def add(pool, folder, path):
+        got = files(path)
+        if got:
+            lists[pool] += got
+            folders[pool].append(folder)
+
     for d in SPEECH16_DIRS:
-        p = os.path.join(data_dir, d)
-        if os.path.isdir(p):
-            lists["speech16"] += files(p)
-            folders["speech16"].append(d)
+        add("speech16", d, os.path.join(data_dir, d))
+    ast = os.path.join(debian_dir, "asterisk")
+    if os.path.isdir(ast):
+        for voice in sorted(os.listdir(ast)):
+            if voice.lower().startswith("it"):  # the Italian prompts are reserved
+                continue
+            add("speech16", "asterisk/" + voice, os.path.join(ast, voice))
     tux = os.path.join(debian_dir, "tuxpaint")
     if os.path.isdir(tux):
         for lang in sorted(os.listdir(tux)):
-            code = lang.split(".")[0]
-            if code in TUXPAINT_HELD_OUT:
+            if lang.split(".")[0] in TUXPAINT_HELD_OUT:
                 continue
-            lists["speechwb"] += files(os.path.join(tux, lang))
-            folders["speechwb"].append("tuxpaint/" + lang)
+            add("speechwb", "tuxpaint/" + lang, os.path.join(tux, lang))
+    rav = os.path.join(data_dir, "speech", "ravdess")
+    if os.path.isdir(rav):
+        for actor in sorted(os.listdir(rav)):
+            if actor not in RAVDESS_HELD_OUT:
+                add("speechwb", "speech/ravdess/" + actor, os.path.join(rav, actor))
     noise_root = os.path.join(data_dir, "noise")
     if os.path.isdir(noise_root):
         cand = []
         for d in sorted(os.listdir(noise_root)):
             sub = os.path.join(noise_root, d)
-            if d == "ambient":
-                cand += ["noise/ambient/" + c for c in sorted(os.listdir(sub))]
+            if d in ("ambient", "urban"):
+                cand += [f"noise/{d}/" + c for c in sorted(os.listdir(sub))]
             elif os.path.isdir(sub):
                 cand.append("noise/" + d)
         for d in cand:
-            if d in NOISE_DIRS_EXCLUDED:
-                continue
-            lists["noise"] += files(os.path.join(data_dir, d))
-            folders["noise"].append(d)
+            if d not in NOISE_DIRS_EXCLUDED:
+                add("noise", d, os.path.join(data_dir, d))
     # Belt and braces: nothing from dev/ or a held-out folder, whatever the layout.
     for k, v in lists.items():
         lists[k] = [f for f in v if "/dev/" not in f and "/playground/" not in f
-                    and "/street_cafe/" not in f]
+                    and "/street_cafe/" not in f
+                    and not any(f"/{a}/" in f for a in RAVDESS_HELD_OUT)]
     return lists, folders
+
+
+def source_folder(path, data_dir=DEFAULT_DATA, debian_dir=DEFAULT_DEBIAN):
+    """The folder name list_sources records for a file (e.g. "noise/urban/siren")."""
+    for root in (data_dir, debian_dir):
+        rel = os.path.relpath(path, root)
+        if not rel.startswith(".."):
+            return os.path.dirname(rel)
+    return os.path.dirname(path)
+
+
+def pool_weights(pool, folders_of_items):
+    """Per-item draw probabilities for one pool from POOL_SHARES (see there); items whose
+    folder no group names share what is left evenly by file."""
+    n = len(folders_of_items)
+    w = np.zeros(n)
+    groups = POOL_SHARES.get(pool, [])
+    claimed = np.zeros(n, bool)
+    for prefix, share, split in groups:
+        idx = [i for i, f in enumerate(folders_of_items)
+               if f == prefix or f.startswith(prefix + "/")]
+        if not idx:
+            continue
+        claimed[idx] = True
+        if split:
+            subs = sorted({folders_of_items[i] for i in idx})
+            for sub in subs:
+                sidx = [i for i in idx if folders_of_items[i] == sub]
+                w[sidx] = share / len(subs) / len(sidx)
+        else:
+            w[idx] = share / len(idx)
+    rest = np.flatnonzero(~claimed)
+    if len(rest):
+        w[rest] = max(1.0 - w.sum(), 0.1) / len(rest)
+    return w / w.sum() if w.sum() > 0 else w
+
+
+def decode_g722(path):
+    """Raw G.722 (the Asterisk prompts) to 16 kHz float32 through Debian's ffmpeg."""
+    import subprocess
+    try:
+        out = subprocess.run(["ffmpeg", "-v", "error", "-f", "g722", "-i", path, "-ar", "16000",
+                              "-ac", "1", "-f", "f32le", "-"], check=True, capture_output=True).stdout
+    except FileNotFoundError:
+        raise RuntimeError("ffmpeg is needed to decode the G.722 prompts (apt-get install ffmpeg)")
+    return np.frombuffer(out, np.float32).copy(), 16000
 
 
 def load_audio(path):
     """Mono float32 and its rate."""
+    if path.lower().endswith(".g722"):
+        return decode_g722(path)
     x, rate = sf.read(path, dtype="float32", always_2d=True)
     return np.ascontiguousarray(x.mean(axis=1)), rate
 
 
-class Sources:
-    """All source audio decoded into memory once (workers share it through fork)."""
+def _load_checked(p):
+    try:
+        x, r = load_audio(p)
+    except Exception as e:  # an unreadable file is skipped, not fatal
+        return p, None, str(e)
+    if len(x) < r // 10 or not np.all(np.isfinite(x)) or np.max(np.abs(x)) < 1e-4:
+        return p, None, None
+    return p, (x, r), None
 
-    def __init__(self, lists, verbose=True):
-        self.sets = {}
-        self.minutes = {}
+
+class Sources:
+    """All source audio decoded into memory once (workers share it through fork), with each
+    pool's draw probabilities (pool_weights) and minutes per folder."""
+
+    def __init__(self, lists, verbose=True, data_dir=DEFAULT_DATA, debian_dir=DEFAULT_DEBIAN,
+                 jobs=2):
+        self.sets, self.weights, self.minutes, self.folder_minutes = {}, {}, {}, {}
         t0 = time.time()
-        for k, paths in lists.items():
-            items = []
-            for p in paths:
-                try:
-                    x, r = load_audio(p)
-                except Exception as e:  # an unreadable file is skipped, not fatal
-                    print(f"skip {p}: {e}", file=sys.stderr)
-                    continue
-                if len(x) < r // 10 or not np.all(np.isfinite(x)) or np.max(np.abs(x)) < 1e-4:
-                    continue
-                items.append((x, r, p))
-            self.sets[k] = items
-            self.minutes[k] = sum(len(x) / r for x, r, _ in items) / 60.0
-            if verbose:
-                print(f"{k}: {len(items)} files, {self.minutes[k]:.1f} min", file=sys.stderr)
+        with mp.get_context("fork").Pool(jobs) as pool:
+            for k, paths in lists.items():
+                items = []
+                for p, got, err in pool.imap(_load_checked, paths, chunksize=8):
+                    if err:
+                        print(f"skip {p}: {err}", file=sys.stderr)
+                    if got is not None:
+                        items.append((got[0], got[1], p))
+                self.sets[k] = items
+                folders = [source_folder(p, data_dir, debian_dir) for _, _, p in items]
+                self.weights[k] = pool_weights(k, folders)
+                self.minutes[k] = sum(len(x) / r for x, r, _ in items) / 60.0
+                for (x, r, _), f in zip(items, folders):
+                    self.folder_minutes[f] = self.folder_minutes.get(f, 0.0) + len(x) / r / 60.0
+                if verbose:
+                    print(f"{k}: {len(items)} files, {self.minutes[k]:.1f} min", file=sys.stderr)
         if verbose:
             print(f"decoded in {time.time() - t0:.0f} s", file=sys.stderr)
+
+    def draw(self, rng, pool):
+        """One (audio, rate, path) of a pool, drawn with the pool's POOL_SHARES weights."""
+        items = self.sets[pool]
+        return items[int(rng.choice(len(items), p=self.weights[pool]))]
 
 
 # ------------------------------------------------------------------------------- signal bits
@@ -172,11 +275,44 @@ def shaped_noise(rng, n, rate, slope_db_oct):
     return (y / (np.std(y) + 1e-12)).astype(np.float32)
 
 
+def transient_noise(rng, n, rate, kind):
+    """Impulsive noise: decaying bursts at random (Poisson) times. "knocks": 0.5-4 per second,
+    5-120 ms decays, each band-passed around 80 Hz-6 kHz (knocks, claps, door slams, dish
+    clatter); "keys": 4-14 per second, 2-15 ms, brighter (keyboards, mouse clicks, crackle).
+    Recordings hold few of these, and a model that never met an onset without a voice behind it
+    lets them through (dev/wild48's dog barks, gun shots and jackhammers)."""
+    y = np.zeros(n)
+    keys = kind == "keys"
+    per_s = rng.uniform(4.0, 14.0) if keys else rng.uniform(0.5, 4.0)
+    nyq = rate / 2.0
+    pos = int(rng.exponential(rate / per_s))
+    while pos < n:
+        tau = (rng.uniform(0.002, 0.015) if keys else
+               math.exp(rng.uniform(math.log(0.005), math.log(0.12)))) * rate
+        m = min(int(6 * tau) + 1, n - pos)
+        burst = rng.standard_normal(m) * np.exp(-np.arange(m) / tau)
+        fc = math.exp(rng.uniform(math.log(1000.0 if keys else 80.0), math.log(8000.0 if keys
+                                                                              else 6000.0)))
+        lo, hi = fc / rng.uniform(1.5, 4.0), min(fc * rng.uniform(1.5, 4.0), nyq * 0.95)
+        if lo < hi:
+            burst = sps.sosfilt(sps.butter(2, [lo, hi], "band", fs=rate, output="sos"), burst)
+        y[pos:pos + m] += burst * 10 ** (rng.uniform(-20.0, 0.0) / 20) / (np.std(burst) + 1e-12)
+        pos += m + int(rng.exponential(rate / per_s))
+    if not np.any(y):  # no event fell inside the clip: draw again, never return an empty one
+        return transient_noise(rng, n, rate, kind)
+    # A faint steady floor under the events (rooms are never silent between knocks).
+    y /= np.max(np.abs(y)) + 1e-12
+    y += 10 ** (rng.uniform(-60.0, -30.0) / 20) * shaped_noise(rng, n, rate, -3.0)
+    return y
+
+
 def synth_noise(rng, n, rate):
     """One of the synthetic full-band noises, unit RMS."""
-    kind = rng.choice(["white", "pink", "brown", "tilt", "hum", "hiss", "fan"])
+    kind = rng.choice(["white", "pink", "brown", "tilt", "hum", "hiss", "fan", "knocks", "keys"])
     t = np.arange(n) / rate
-    if kind == "white":
+    if kind in ("knocks", "keys"):
+        y = transient_noise(rng, n, rate, kind)
+    elif kind == "white":
         y = shaped_noise(rng, n, rate, 0.0)
     elif kind == "pink":
         y = shaped_noise(rng, n, rate, -3.0)
@@ -301,11 +437,11 @@ def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
     speech_nyq = rate / 2.0
     has_speech = rng.random() >= 0.08
     if has_speech:
-        use_wb = len(src.sets.get("speechwb", [])) > 0 and rng.random() < 0.55
-        pool = src.sets["speechwb" if use_wb else "speech16"]
+        use_wb = len(src.sets.get("speechwb", [])) > 0 and rng.random() < WIDEBAND_SPEECH_P
+        pool = "speechwb" if use_wb else "speech16"
         pos = int(rng.uniform(0.0, 0.6) * rate) if rng.random() < 0.5 else 0
         while pos < n:
-            x, r, _ = pool[int(rng.integers(len(pool)))]
+            x, r, _ = src.draw(rng, pool)
             speed = rng.uniform(0.92, 1.08) if rng.random() < 0.3 else 1.0
             # Long utterances: take a random piece so one file does not fill every clip.
             if len(x) > 6 * r:
@@ -331,7 +467,7 @@ def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
     if not speech_only:
         for _ in range(1 if rng.random() < 0.7 else 2):
             if rng.random() < 0.72 and src.sets["noise"]:
-                x, r, _ = src.sets["noise"][int(rng.integers(len(src.sets["noise"])))]
+                x, r, _ = src.draw(rng, "noise")
                 y = crop_or_loop(rng, x, int(math.ceil(n * r / rate)) + 64)
                 y = resample(y, r, rate)[:n]
                 if len(y) < n:
@@ -354,7 +490,7 @@ def make_clip(src, cfg, rng, frames=FRAMES_PER_CLIP):
     if has_speech and not speech_only:
         act = np.abs(speech) > 1e-4
         p_s = rms(speech[act]) if np.any(act) else rms(speech)
-        snr = rng.uniform(-5.0, 30.0) if rng.random() < 0.85 else rng.uniform(-5.0, 10.0)
+        snr = rng.uniform(-5.0, 30.0) if rng.random() < 1.0 - LOW_SNR_P else rng.uniform(-5.0, 10.0)
         g = p_s / (rms(noise) + 1e-12) * 10 ** (-snr / 20)
         noise *= g
     else:
@@ -460,7 +596,7 @@ def build_cache(out, clips, seed, cfg, jobs=2, data_dir=DEFAULT_DATA, debian_dir
         print(f"warning: no wideband speech in {debian_dir}; run "
               f"../shared/data/get-debian-speech.sh {debian_dir}", file=sys.stderr)
     t_decode = time.time()
-    src = Sources(lists)
+    src = Sources(lists, data_dir=data_dir, debian_dir=debian_dir, jobs=jobs)
     t_decode = time.time() - t_decode
     os.makedirs(out, exist_ok=True)
     if os.path.exists(os.path.join(out, "meta.json")):  # meta.json marks a complete cache
@@ -484,6 +620,8 @@ def build_cache(out, clips, seed, cfg, jobs=2, data_dir=DEFAULT_DATA, debian_dir
         "recipe": RECIPE_VERSION,
         "folders": folders, "source_minutes": {k: round(v, 1) for k, v in src.minutes.items()},
         "source_files": {k: len(v) for k, v in src.sets.items()},
+        "folder_minutes": {k: round(v, 1) for k, v in sorted(src.folder_minutes.items())},
+        "pool_shares": POOL_SHARES,
         "rates": {str(k): v for k, v in sorted(rates.items())},
         "mixture_minutes": round(clips * T * cfg.hop_us / 1e6 / 60, 1),
         "seconds": round(time.time() - t0, 1),
