@@ -40,7 +40,7 @@ all:
 
 # Debian packages. `make deps` (as root) is what build + tests need (CI runs it); `deps-train`
 # adds the training and evaluation stack. README.md's set-up command runs both.
-DEBIAN_DEPS = build-essential pkg-config clang libclang-rt-14-dev valgrind \
+DEBIAN_DEPS = build-essential pkg-config clang libclang-rt-14-dev valgrind libsoxr-dev \
   lv2-dev sordi liblilv-dev lilv-utils ladspa-sdk jackd2 libjack-jackd2-dev jalv \
   libopenblas-dev libfftw3-dev libsndfile1-dev libspeexdsp-dev sox \
   pipewire wireplumber dbus python3-numpy python3-scipy python3-soundfile

@@ -11,16 +11,17 @@
 # Tests run against the fixture bundle (build/test-lv2, random-weight blob), never trained weights.
 # (host-test/speex_denoise.c belongs to model/eval.mk.)
 
-$(foreach p,lilv-0 sndfile jack,$(call quell_pkg,$(p)))
-HOST_CFLAGS = $(shell pkg-config --cflags lilv-0 sndfile jack)
+$(foreach p,lilv-0 sndfile jack soxr,$(call quell_pkg,$(p)))
+HOST_CFLAGS = $(shell pkg-config --cflags lilv-0 sndfile jack soxr)
 HOST_DIR    := $(BUILD)/host-test
-HOST_OBJS   := quell_host quell_process quell_jack quell_wavcmp
+HOST_OBJS   := quell_host quell_process quell_locate quell_resample quell_jack quell_wavcmp
 QUELL_PROCESS := $(HOST_DIR)/quell-process
 QUELL_JACK    := $(HOST_DIR)/quell-jack
 HOST_SCAN     := $(HOST_DIR)/test_host_scan
 QUELL_WAVCMP  := $(HOST_DIR)/quell-wavcmp
 
-$(HOST_OBJS:%=$(HOST_DIR)/%.o): $(HOST_DIR)/%.o: host-test/%.c host-test/quell_host.h
+$(HOST_OBJS:%=$(HOST_DIR)/%.o): $(HOST_DIR)/%.o: host-test/%.c host-test/quell_host.h \
+                                                  host-test/quell_locate.h host-test/quell_resample.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(Q_CFLAGS) $(HOST_CFLAGS) -c $< -o $@
 
@@ -29,8 +30,9 @@ $(HOST_DIR)/test_host_scan.o: tests/test_host_scan.c host-test/quell_host.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(Q_CFLAGS) $(HOST_CFLAGS) -Ihost-test -c $< -o $@
 
-$(QUELL_PROCESS): $(HOST_DIR)/quell_process.o $(HOST_DIR)/quell_host.o
-	$(CC) $(Q_LDFLAGS) -o $@ $^ $(shell pkg-config --libs lilv-0 sndfile) -lm
+$(QUELL_PROCESS): $(HOST_DIR)/quell_process.o $(HOST_DIR)/quell_host.o $(HOST_DIR)/quell_locate.o \
+                  $(HOST_DIR)/quell_resample.o
+	$(CC) $(Q_LDFLAGS) -o $@ $^ $(shell pkg-config --libs lilv-0 sndfile soxr) -lm
 
 $(QUELL_JACK): $(HOST_DIR)/quell_jack.o $(HOST_DIR)/quell_host.o
 	$(CC) $(Q_LDFLAGS) -o $@ $^ $(shell pkg-config --libs lilv-0 jack) -lm

@@ -104,7 +104,12 @@ static void quell_host_absolute_lv2_path(void) {
 }
 
 QuellHost *quell_host_new(char *err, size_t err_len) {
-  quell_host_absolute_lv2_path();
+  return quell_host_new_bundles(NULL, 0, err, err_len);
+}
+
+QuellHost *quell_host_new_bundles(const char *const *bundles, size_t n_bundles, char *err,
+                                  size_t err_len) {
+  if (n_bundles == 0) quell_host_absolute_lv2_path();
   QuellHost *host = calloc(1, sizeof *host);
   if (!host) {
     snprintf(err, err_len, "out of memory");
@@ -116,7 +121,18 @@ QuellHost *quell_host_new(char *err, size_t err_len) {
     free(host);
     return NULL;
   }
-  lilv_world_load_all(host->world);
+  if (n_bundles == 0) lilv_world_load_all(host->world);
+  for (size_t i = 0; i < n_bundles; i++) {
+    LilvNode *bundle = lilv_new_file_uri(host->world, NULL, bundles[i]);
+    if (!bundle) {
+      snprintf(err, err_len, "bad bundle path %s", bundles[i]);
+      lilv_world_free(host->world);
+      free(host);
+      return NULL;
+    }
+    lilv_world_load_bundle(host->world, bundle);
+    lilv_node_free(bundle);
+  }
   host->map = (LV2_URID_Map){&host->urids, quell_host_urid_map};
   host->unmap = (LV2_URID_Unmap){&host->urids, quell_host_urid_unmap};
   host->log = (LV2_Log_Log){host, quell_host_log_printf, quell_host_log_vprintf};

@@ -53,6 +53,10 @@ typedef struct {
  * features offered to plugins are urid:map/unmap, options (sample rate, block lengths),
  * buf-size:boundedBlockLength and log:log (to stderr). NULL with a line in err on failure. */
 QuellHost *quell_host_new(char *err, size_t err_len);
+/* The same, loading exactly these bundle folders (absolute, ending in '/') instead of a path;
+ * n_bundles 0 is quell_host_new. */
+QuellHost *quell_host_new_bundles(const char *const *bundles, size_t n_bundles, char *err,
+                                  size_t err_len);
 void quell_host_free(QuellHost *host);
 
 /* The lilv world (for callers that need more queries). */

@@ -2,10 +2,20 @@
  *
  *   quell-process [options] IN OUT
  *
- * It hosts the plugin bundle found on LV2_PATH through lilv (no private engine shortcut), so it is
- * also the end-to-end test of the shipped plugin. The output has exactly the input's length and
- * is aligned with it: the plugin's reported latency L is read from its lv2:latency port, L zeros
- * are fed after the input, and the first L output frames are dropped.
+ * It hosts the plugin bundle through lilv (no private engine shortcut), so it is also the
+ * end-to-end test of the shipped plugin. The bundle is the one built or installed beside this
+ * program, else the one on LV2_PATH, else on the standard LV2 path (quell_locate.h).
+ *
+ * The output has exactly the input's length and is aligned with it: the plugin's reported latency
+ * L is read from its lv2:latency port, L zeros are fed after the input, and the first L output
+ * frames are dropped.
+ *
+ * Rates: the plugin runs at 16..192 kHz. A file at another rate (8, 11.025, 12 kHz ...), or any
+ * file when --rate asks for another processing rate, is converted to the processing rate on the
+ * way in and back to its own rate on the way out (quell_resample.h: libsoxr, linear phase, so
+ * alignment is kept); the few frames by which the converted length differs from the input's are
+ * trimmed or padded at the end. Without --rate the processing rate is the file's own when the
+ * plugin runs at it, else the nearest it runs at (16 kHz for the low rates).
  *
  * Channels: 1 -> the mono variant; 2 -> the stereo variant (gains linked); more -> one stereo
  * instance per pair of channels (1+2, 3+4, ...) and a mono instance for an odd last channel, so
@@ -28,7 +38,10 @@
 
 #include <sndfile.h>
 
+#include "../dsp/quell.h" /* QUELL_MIN_RATE, QUELL_MAX_RATE: the rates the plugin runs at */
 #include "quell_host.h"
+#include "quell_locate.h"
+#include "quell_resample.h"
 
 #define QUELL_URI_BASE "https://github.com/quell-audio/quell"
 #define QUELL_PROCESS_URI_MONO QUELL_URI_BASE "#mono"
@@ -40,7 +53,7 @@ enum {
   QUELL_EXIT_USAGE = 64,       /* bad option, unknown control/preset, value out of range, OUT==IN */
   QUELL_EXIT_UNSUPPORTED = 65, /* IN is not audio libsndfile reads, or the plugin refuses its rate */
   QUELL_EXIT_NOINPUT = 66,     /* IN missing or unreadable */
-  QUELL_EXIT_NOPLUGIN = 69,    /* plugin not on LV2_PATH, or it needs a feature we lack */
+  QUELL_EXIT_NOPLUGIN = 69,    /* plugin not found (quell_locate.h), or it needs a feature we lack */
   QUELL_EXIT_SOFTWARE = 70,    /* the plugin misbehaved (e.g. inconsistent latency) */
   QUELL_EXIT_CANTCREAT = 73,   /* OUT cannot be created */
   QUELL_EXIT_IOERR = 74,       /* read or write failed part-way */
@@ -51,6 +64,9 @@ enum {
  * every channel's buffers stay in cache. */
 #define QUELL_PROCESS_BLOCK 4096
 #define QUELL_PROCESS_MAX_SETS 64
+/* Most frames a converted stream may come out short and be padded (libsoxr's rounding is a frame
+ * or two); more would be a bug to report, not to hide. */
+#define QUELL_PROCESS_MAX_PAD 16
 
 static const char *quell_process_prog = "quell-process";
 static volatile sig_atomic_t quell_process_stop;
@@ -69,16 +85,21 @@ static void quell_process_usage(FILE *f) {
           "  --preset NAME      apply a preset (gentle, broadcast, meeting, music-safe, ...)\n"
           "  --set SYMBOL=VALUE set a control, after the preset (repeatable), e.g. atten_limit=12\n"
           "  --force            allow OUT to be the same file as IN\n"
+          "  --rate HZ          run the plugin at HZ, converting the file to it and back\n"
+          "                     (default: the file's rate, or 16000 below 16 kHz)\n"
           "  --float            write 32-bit float samples (containers that take them)\n"
           "  --quiet            no progress bar\n"
           "  --verbose          print what is run to stderr\n"
           "  --print-controls   print the control values that would be used (then stop if no files)\n"
           "  --list-presets     print the presets of the plugin and exit\n"
-          "The output has IN's length, is latency-compensated, and takes its format from OUT's\n"
-          "extension (.wav .flac .ogg .opus .mp3 .aiff .caf .w64 .au), else IN's format.\n"
-          "Plugins are found on LV2_PATH. Exit codes: 64 usage, 65 unsupported input (format or\n"
-          "rate), 66 missing input, 69 plugin unavailable, 70 plugin error, 73 cannot create output,\n"
-          "74 I/O error, 130 interrupted.\n",
+          "The output has IN's rate and length, is latency-compensated and aligned with IN, and\n"
+          "takes its container from OUT's extension (.wav .flac .ogg .opus .mp3 .aiff .caf .w64\n"
+          ".au), else IN's. Sample format: IN's where OUT's container takes it; from a lossy IN\n"
+          "(MP3, Vorbis, Opus) 16-bit; else 24-bit, 16-bit or float, the first the container takes.\n"
+          "The plugin bundle: the one built or installed beside this program, else on LV2_PATH,\n"
+          "else on the standard LV2 path (-v says which). Exit codes: 64 usage, 65 unsupported\n"
+          "input (format or rate), 66 missing input, 69 plugin unavailable, 70 plugin error,\n"
+          "73 cannot create output, 74 I/O error, 130 interrupted.\n",
           QUELL_PROCESS_URI_MONO, QUELL_PROCESS_URI_STEREO);
 }
 
@@ -98,6 +119,7 @@ typedef struct {
   const char *uri; /* NULL: chosen from the channel count */
   int force_mono, force_stereo, force, quiet, verbose, print_controls, list_presets, float_out;
   const char *preset;
+  int rate; /* --rate, 0 = chosen from the file */
   const char *sets[QUELL_PROCESS_MAX_SETS];
   int n_sets;
   const char *in, *out;
@@ -125,6 +147,13 @@ static int quell_process_parse(int argc, char **argv, QuellProcessOptions *o) {
       if (o->n_sets == QUELL_PROCESS_MAX_SETS)
         return quell_process_fail(QUELL_EXIT_USAGE, "too many --set options");
       o->sets[o->n_sets++] = argv[++i];
+    } else if (!strcmp(a, "--rate") && has_arg) {
+      char *end = NULL;
+      const long r = strtol(argv[++i], &end, 10);
+      if (end == argv[i] || *end || r < 1000 || r > 1000000)
+        return quell_process_fail(QUELL_EXIT_USAGE, "--rate wants a rate in Hz (1000..1000000), "
+                                  "got '%s'", argv[i]);
+      o->rate = (int)r;
     } else if (!strcmp(a, "--force")) {
       o->force = 1;
     } else if (!strcmp(a, "--float")) {
@@ -219,7 +248,9 @@ static int quell_process_major_for(const char *path) {
 }
 
 /* The full output format: OUT's container, keeping IN's sample format where the container takes
- * it (so a 24-bit WAV stays 24-bit), else the first of a list of sensible encodings. */
+ * it (so a 24-bit WAV stays 24-bit), else the first of a list of sensible encodings. A lossy
+ * input has no sample format to keep: its decoded samples go out as 16-bit, as decoders write
+ * them by default (24 bits would only store the codec's noise more exactly). */
 static int quell_process_out_format(const char *out, const SF_INFO *in_info, int float_out) {
   const int chosen = quell_process_major_for(out);
   if (float_out) { /* asked for: float in OUT's container (or IN's), if it takes float */
@@ -238,7 +269,7 @@ static int quell_process_out_format(const char *out, const SF_INFO *in_info, int
                     in_sub == SF_FORMAT_PCM_16 || in_sub == SF_FORMAT_PCM_24 ||
                     in_sub == SF_FORMAT_PCM_32 || in_sub == SF_FORMAT_FLOAT ||
                     in_sub == SF_FORMAT_DOUBLE;
-  const int subtypes[] = {plain ? in_sub : SF_FORMAT_PCM_24, SF_FORMAT_PCM_24, SF_FORMAT_PCM_16,
+  const int subtypes[] = {plain ? in_sub : SF_FORMAT_PCM_16, SF_FORMAT_PCM_24, SF_FORMAT_PCM_16,
                           SF_FORMAT_FLOAT};
   for (size_t i = 0; i < sizeof subtypes / sizeof subtypes[0]; i++) {
     SF_INFO probe = {.samplerate = in_info->samplerate,
@@ -260,21 +291,44 @@ typedef struct {
 
 typedef struct {
   QuellProcessOptions opt;
+  QuellLocation where; /* where the plugin bundle is looked for */
   QuellHost *host;
   QuellProcessGroup *groups;
   int n_groups;
   SNDFILE *in, *out;
   SF_INFO in_info, out_info;
-  float *interleaved; /* QUELL_PROCESS_BLOCK * channels */
+  double proc_rate;          /* the rate the plugin runs at */
+  QuellResampler *to_proc;   /* file rate -> processing rate; NULL when they are equal */
+  QuellResampler *from_proc; /* and back */
+  float *interleaved; /* QUELL_PROCESS_BLOCK * channels: file reads, then the plugin's output */
   float *planar_in;   /* channels x QUELL_PROCESS_BLOCK */
   float *planar_out;  /* channels x QUELL_PROCESS_BLOCK */
   float *scratch;     /* outputs that are dropped */
+  /* The plugin stage, counted at the processing rate: frames fed in, frames run (fed plus the
+   * zeros that flush the latency out), frames passed on; the latency, -1 until the first run. */
+  sf_count_t fed, pushed, emitted;
+  int64_t latency;
+  /* The writer, at the file's rate: frames written, and the most it may write (the input's
+   * length once the whole input has been read; converted streams may run a frame or two over). */
+  sf_count_t written, write_limit;
+  int last_pct;
   char tmp_path[PATH_MAX];
 } QuellProcess;
 
 static int quell_process_same_file(const char *a, const char *b) {
   struct stat sa, sb;
   return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* "plugin <uri> not found in <where>" for exit 69, naming the folder looked beside. */
+static int quell_process_not_found(const QuellProcess *qp, const char *uri) {
+  char where[PATH_MAX + 128];
+  quell_locate_describe(&qp->where, where, sizeof where);
+  if (qp->where.n_bundles)
+    return quell_process_fail(QUELL_EXIT_NOPLUGIN, "plugin <%s> not found in %s", uri, where);
+  return quell_process_fail(QUELL_EXIT_NOPLUGIN,
+                            "plugin <%s> not found in %s, nor beside this program in %s", uri,
+                            where, qp->where.program_dir[0] ? qp->where.program_dir : "(unknown)");
 }
 
 /* Builds the plugin instances for the channel layout of IN. Returns 0 or an exit code. */
@@ -291,12 +345,15 @@ static int quell_process_make_groups(QuellProcess *qp, double rate, int channels
                       : left >= 2           ? QUELL_PROCESS_URI_STEREO
                                             : QUELL_PROCESS_URI_MONO;
     char err[1024];
-    if (!quell_host_plugin(qp->host, uri, err, sizeof err))
-      return quell_process_fail(QUELL_EXIT_NOPLUGIN, "%s", err);
-    /* The plugin is there, so a refusal is about this file (typically its sample rate). */
+    if (!quell_host_plugin(qp->host, uri, err, sizeof err)) return quell_process_not_found(qp, uri);
+    /* The plugin is there, so a refusal is about this file (typically the rate). */
     QuellHostInstance *inst =
         quell_host_instance_new(qp->host, uri, rate, QUELL_PROCESS_BLOCK, err, sizeof err);
-    if (!inst) return quell_process_fail(QUELL_EXIT_UNSUPPORTED, "%s: %s", qp->opt.in, err);
+    if (!inst)
+      return quell_process_fail(QUELL_EXIT_UNSUPPORTED,
+                                "%s: %s; Quell runs at %g..%g Hz: pick one with --rate (the file "
+                                "is converted to it and back)",
+                                qp->opt.in, err, QUELL_MIN_RATE, QUELL_MAX_RATE);
     QuellProcessGroup *g = &qp->groups[qp->n_groups++];
     g->inst = inst;
     if (inst->n_audio_in == 0 || inst->n_audio_in != inst->n_audio_out)
@@ -351,12 +408,12 @@ static int quell_process_open_out(QuellProcess *qp) {
   return 0;
 }
 
-static void quell_process_progress(const QuellProcess *qp, sf_count_t done, int *last) {
+static void quell_process_progress(QuellProcess *qp) {
   if (qp->opt.quiet || !isatty(STDERR_FILENO) || qp->in_info.frames <= 0) return;
-  int pct = (int)(100.0 * (double)done / (double)qp->in_info.frames);
+  int pct = (int)(100.0 * (double)qp->written / (double)qp->in_info.frames);
   if (pct > 100) pct = 100;
-  if (pct == *last) return;
-  *last = pct;
+  if (pct == qp->last_pct) return;
+  qp->last_pct = pct;
   char bar[41];
   const int fill = pct * 40 / 100;
   for (int i = 0; i < 40; i++) bar[i] = i < fill ? '#' : '.';
@@ -365,8 +422,42 @@ static void quell_process_progress(const QuellProcess *qp, sf_count_t done, int 
   if (pct == 100) fputc('\n', stderr);
 }
 
-/* Runs every group over one block of n frames of planar input. */
-static void quell_process_run(QuellProcess *qp, uint32_t n) {
+/* The pipeline, each stage handing interleaved frames to the next:
+ *   read (file rate) -> [to_proc] -> plugin (processing rate) -> [from_proc] -> write (file rate)
+ * Stages return 0, or an exit code that stops the run. */
+
+/* Last stage: writes frames, never past write_limit. */
+static int quell_process_write(void *user, const float *frames, size_t n) {
+  QuellProcess *qp = user;
+  sf_count_t len = (sf_count_t)n;
+  if (len > qp->write_limit - qp->written) len = qp->write_limit - qp->written;
+  if (len <= 0) return 0;
+  if (sf_writef_float(qp->out, frames, len) != len)
+    return quell_process_fail(QUELL_EXIT_IOERR, "%s: write error: %s", qp->opt.out,
+                              sf_strerror(qp->out));
+  qp->written += len;
+  quell_process_progress(qp);
+  return 0;
+}
+
+static int quell_process_after_plugin(QuellProcess *qp, const float *frames, size_t n) {
+  if (!qp->from_proc) return quell_process_write(qp, frames, n);
+  const int r = quell_resampler_push(qp->from_proc, frames, n, quell_process_write, qp);
+  if (r < 0)
+    return quell_process_fail(QUELL_EXIT_SOFTWARE, "resampling back to %d Hz: %s",
+                              qp->in_info.samplerate, quell_resampler_error(qp->from_proc));
+  return r;
+}
+
+/* Runs every group over n frames (n <= QUELL_PROCESS_BLOCK) of `in`, or of zeros when in is NULL,
+ * then passes on the output frames that line up with input frames (index - latency in
+ * 0..fed-1). */
+static int quell_process_run(QuellProcess *qp, const float *in, sf_count_t n) {
+  const int channels = qp->in_info.channels;
+  for (int c = 0; c < channels; c++) {
+    float *dst = qp->planar_in + (size_t)c * QUELL_PROCESS_BLOCK;
+    for (sf_count_t i = 0; i < n; i++) dst[i] = in ? in[i * channels + c] : 0.0f;
+  }
   for (int gi = 0; gi < qp->n_groups; gi++) {
     QuellProcessGroup *g = &qp->groups[gi];
     for (int k = 0; k < g->width; k++) {
@@ -376,88 +467,132 @@ static void quell_process_run(QuellProcess *qp, uint32_t n) {
                                : qp->scratch;
       lilv_instance_connect_port(g->inst->instance, g->inst->audio_out[k], dst);
     }
-    lilv_instance_run(g->inst->instance, n);
+    lilv_instance_run(g->inst->instance, (uint32_t)n);
   }
+  if (qp->latency < 0) {
+    /* The latency is constant per instance and written on every run(): read it once. */
+    for (int gi = 0; gi < qp->n_groups; gi++) {
+      const float l = quell_host_instance_latency(qp->groups[gi].inst);
+      const int64_t li = l < 0 ? 0 : (int64_t)lrintf(l);
+      if (gi > 0 && li != qp->latency)
+        return quell_process_fail(QUELL_EXIT_SOFTWARE,
+                                  "instances report different latencies (%lld vs %lld)",
+                                  (long long)qp->latency, (long long)li);
+      qp->latency = li;
+    }
+    if (qp->opt.verbose)
+      fprintf(stderr, "%s: latency %lld frames at %g Hz (compensated)\n", quell_process_prog,
+              (long long)qp->latency, qp->proc_rate);
+  }
+  /* Output frame j (counting from the first run) is input frame j - latency. */
+  const sf_count_t first = qp->pushed > qp->latency ? qp->pushed : qp->latency;
+  sf_count_t last = qp->pushed + n; /* exclusive */
+  if (last > qp->latency + qp->fed) last = qp->latency + qp->fed;
+  qp->pushed += n;
+  if (last <= first) return 0;
+  const sf_count_t off = first - (qp->pushed - n), len = last - first;
+  for (sf_count_t i = 0; i < len; i++)
+    for (int c = 0; c < channels; c++)
+      qp->interleaved[i * channels + c] =
+          qp->planar_out[(size_t)c * QUELL_PROCESS_BLOCK + (size_t)(off + i)];
+  qp->emitted += len;
+  return quell_process_after_plugin(qp, qp->interleaved, (size_t)len);
 }
 
-/* The whole file: read, run, drop the first `latency` frames, write IN's length. */
+/* Plugin stage input: frames at the processing rate, in runs of at most one block. */
+static int quell_process_plugin_push(void *user, const float *frames, size_t n) {
+  QuellProcess *qp = user;
+  const int channels = qp->in_info.channels;
+  while (n > 0 && !quell_process_stop) {
+    const sf_count_t len = n < QUELL_PROCESS_BLOCK ? (sf_count_t)n : QUELL_PROCESS_BLOCK;
+    qp->fed += len;
+    const int r = quell_process_run(qp, frames, len);
+    if (r) return r;
+    frames += len * channels;
+    n -= (size_t)len;
+  }
+  return 0;
+}
+
+/* After the last input frame: zeros until every input frame has come out. */
+static int quell_process_plugin_finish(QuellProcess *qp) {
+  while (qp->fed > 0 && qp->emitted < qp->fed && !quell_process_stop) {
+    sf_count_t n = qp->latency + qp->fed - qp->pushed;
+    if (n > QUELL_PROCESS_BLOCK) n = QUELL_PROCESS_BLOCK;
+    const int r = quell_process_run(qp, NULL, n);
+    if (r) return r;
+  }
+  return 0;
+}
+
+/* The whole file: read, convert, run, convert back, write IN's length. */
 static int quell_process_stream(QuellProcess *qp) {
   const int channels = qp->in_info.channels;
-  sf_count_t read_total = 0, pushed = 0, written = 0;
-  int64_t latency = -1;
-  int at_eof = 0, last_pct = -1;
+  float *block = malloc((size_t)QUELL_PROCESS_BLOCK * (size_t)channels * sizeof *block);
+  if (!block) return quell_process_fail(QUELL_EXIT_SOFTWARE, "out of memory");
+  sf_count_t read_total = 0;
+  int r = 0;
+  qp->latency = -1;
+  qp->write_limit = INT64_MAX;
+  qp->last_pct = -1;
   for (int gi = 0; gi < qp->n_groups; gi++) lilv_instance_activate(qp->groups[gi].inst->instance);
-  while (!quell_process_stop) {
-    /* Input for this block: file frames until EOF, then zeros to flush the latency out. */
-    sf_count_t got = 0;
-    if (!at_eof) {
-      got = sf_readf_float(qp->in, qp->interleaved, QUELL_PROCESS_BLOCK);
-      if (got < 0) got = 0;
-      if (got < QUELL_PROCESS_BLOCK) {
-        at_eof = 1;
-        if (sf_error(qp->in))
-          return quell_process_fail(QUELL_EXIT_IOERR, "%s: read error: %s", qp->opt.in,
-                                    sf_strerror(qp->in));
+  while (!r && !quell_process_stop) {
+    const sf_count_t got = sf_readf_float(qp->in, block, QUELL_PROCESS_BLOCK);
+    if (got < 0 || (got < QUELL_PROCESS_BLOCK && sf_error(qp->in))) {
+      r = quell_process_fail(QUELL_EXIT_IOERR, "%s: read error: %s", qp->opt.in,
+                             sf_strerror(qp->in));
+      break;
+    }
+    read_total += got;
+    if (got > 0) {
+      if (qp->to_proc) {
+        r = quell_resampler_push(qp->to_proc, block, (size_t)got, quell_process_plugin_push, qp);
+        if (r < 0)
+          r = quell_process_fail(QUELL_EXIT_SOFTWARE, "resampling to %g Hz: %s", qp->proc_rate,
+                                 quell_resampler_error(qp->to_proc));
+      } else {
+        r = quell_process_plugin_push(qp, block, (size_t)got);
       }
-      read_total += got;
     }
-    sf_count_t n = got;
-    if (at_eof) {
-      /* After EOF, push just enough zeros to bring out the last input frame. */
-      const sf_count_t need = (latency < 0 ? 0 : latency) + read_total - pushed;
-      n = need < QUELL_PROCESS_BLOCK ? need : QUELL_PROCESS_BLOCK;
-      if (n < got) n = got;
-      if (n <= 0 && latency >= 0) break;
-      if (n <= 0) n = 1; /* empty input: one run still tells us the latency */
-    }
-    for (int c = 0; c < channels; c++) {
-      float *dst = qp->planar_in + (size_t)c * QUELL_PROCESS_BLOCK;
-      for (sf_count_t i = 0; i < n; i++)
-        dst[i] = i < got ? qp->interleaved[i * channels + c] : 0.0f;
-    }
-    quell_process_run(qp, (uint32_t)n);
-    if (latency < 0) {
-      /* The latency is constant per instance and written on every run(): read it once. */
-      for (int gi = 0; gi < qp->n_groups; gi++) {
-        const float l = quell_host_instance_latency(qp->groups[gi].inst);
-        const int64_t li = l < 0 ? 0 : (int64_t)lrintf(l);
-        if (gi > 0 && li != latency)
-          return quell_process_fail(QUELL_EXIT_SOFTWARE,
-                                    "instances report different latencies (%lld vs %lld)",
-                                    (long long)latency, (long long)li);
-        latency = li;
-      }
-      if (qp->opt.verbose)
-        fprintf(stderr, "%s: latency %lld frames (compensated)\n", quell_process_prog,
-                (long long)latency);
-    }
-    /* Output frame j (counting from the first run) is input frame j - latency. */
-    sf_count_t first = pushed > latency ? pushed : latency;
-    sf_count_t last = pushed + n; /* exclusive */
-    if (last > latency + read_total) last = latency + read_total;
-    if (last > first) {
-      const sf_count_t off = first - pushed, len = last - first;
-      for (sf_count_t i = 0; i < len; i++)
-        for (int c = 0; c < channels; c++)
-          qp->interleaved[i * channels + c] =
-              qp->planar_out[(size_t)c * QUELL_PROCESS_BLOCK + (size_t)(off + i)];
-      if (sf_writef_float(qp->out, qp->interleaved, len) != len)
-        return quell_process_fail(QUELL_EXIT_IOERR, "%s: write error: %s", qp->opt.out,
-                                  sf_strerror(qp->out));
-      written += len;
-    }
-    pushed += n;
-    quell_process_progress(qp, written, &last_pct);
-    if (at_eof && written >= read_total) break;
+    if (got < QUELL_PROCESS_BLOCK) break;
+  }
+  free(block);
+  qp->write_limit = read_total;
+  if (!r && qp->to_proc && !quell_process_stop) {
+    r = quell_resampler_finish(qp->to_proc, quell_process_plugin_push, qp);
+    if (r < 0)
+      r = quell_process_fail(QUELL_EXIT_SOFTWARE, "resampling to %g Hz: %s", qp->proc_rate,
+                             quell_resampler_error(qp->to_proc));
+  }
+  if (!r && !quell_process_stop) r = quell_process_plugin_finish(qp);
+  if (!r && qp->from_proc && !quell_process_stop) {
+    r = quell_resampler_finish(qp->from_proc, quell_process_write, qp);
+    if (r < 0)
+      r = quell_process_fail(QUELL_EXIT_SOFTWARE, "resampling back to %d Hz: %s",
+                             qp->in_info.samplerate, quell_resampler_error(qp->from_proc));
   }
   for (int gi = 0; gi < qp->n_groups; gi++)
     lilv_instance_deactivate(qp->groups[gi].inst->instance);
   if (quell_process_stop) return quell_process_fail(QUELL_EXIT_INTERRUPTED, "interrupted");
-  if (written != read_total)
+  if (r) return r;
+  /* A converted stream can end a frame or two short of the input (libsoxr rounds its length):
+   * pad the end with silence so the output keeps IN's length exactly. */
+  const sf_count_t short_by = read_total - qp->written;
+  if (short_by > 0 && short_by <= QUELL_PROCESS_MAX_PAD && qp->from_proc) {
+    float *zeros = calloc((size_t)short_by * (size_t)channels, sizeof *zeros);
+    if (!zeros) return quell_process_fail(QUELL_EXIT_SOFTWARE, "out of memory");
+    r = quell_process_write(qp, zeros, (size_t)short_by);
+    free(zeros);
+    if (r) return r;
+    if (qp->opt.verbose)
+      fprintf(stderr, "%s: %lld frame(s) of silence padded at the end (resampled length)\n",
+              quell_process_prog, (long long)short_by);
+  }
+  if (qp->written != read_total)
     return quell_process_fail(QUELL_EXIT_SOFTWARE, "wrote %lld frames for %lld read",
-                              (long long)written, (long long)read_total);
+                              (long long)qp->written, (long long)read_total);
   if (qp->opt.verbose)
-    fprintf(stderr, "%s: %lld frames written to %s\n", quell_process_prog, (long long)written,
+    fprintf(stderr, "%s: %lld frames written to %s\n", quell_process_prog, (long long)qp->written,
             qp->opt.out);
   return 0;
 }
@@ -468,11 +603,35 @@ static void quell_process_cleanup(QuellProcess *qp) {
   if (qp->in) sf_close(qp->in);
   if (qp->out) sf_close(qp->out);
   if (qp->tmp_path[0]) unlink(qp->tmp_path);
+  quell_resampler_free(qp->to_proc);
+  quell_resampler_free(qp->from_proc);
   free(qp->interleaved);
   free(qp->planar_in);
   free(qp->planar_out);
   free(qp->scratch);
   quell_host_free(qp->host);
+}
+
+/* Where the plugin came from, for -v: the bundle lilv loaded it from and why that one. */
+static void quell_process_print_bundle(const QuellProcess *qp, const LilvPlugin *plugin) {
+  char where[PATH_MAX + 128];
+  char *path = lilv_file_uri_parse(lilv_node_as_uri(lilv_plugin_get_bundle_uri(plugin)), NULL);
+  quell_locate_describe(&qp->where, where, sizeof where);
+  if (qp->where.n_bundles)
+    fprintf(stderr, "%s: plugin bundle %s\n", quell_process_prog, where);
+  else
+    fprintf(stderr, "%s: plugin bundle %s (found on %s)\n", quell_process_prog,
+            path ? path : "?", where);
+  lilv_free(path);
+}
+
+/* The processing rate: --rate, else the file's own when the plugin runs at it, else the
+ * nearest rate it runs at. */
+static double quell_process_choose_rate(const QuellProcessOptions *o, int file_rate) {
+  if (o->rate > 0) return o->rate;
+  if (file_rate < QUELL_MIN_RATE) return QUELL_MIN_RATE;
+  if (file_rate > QUELL_MAX_RATE) return QUELL_MAX_RATE;
+  return file_rate;
 }
 
 static int quell_process_main(QuellProcess *qp, int argc, char **argv) {
@@ -481,15 +640,19 @@ static int quell_process_main(QuellProcess *qp, int argc, char **argv) {
   if (r >= 0) return r;
 
   char err[1024];
-  qp->host = quell_host_new(err, sizeof err);
+  quell_locate(argv[0], &qp->where);
+  const char *bundles[2] = {qp->where.bundles[0], qp->where.bundles[1]};
+  qp->host = quell_host_new_bundles(bundles, (size_t)qp->where.n_bundles, err, sizeof err);
   if (!qp->host) return quell_process_fail(QUELL_EXIT_NOPLUGIN, "%s", err);
 
   if (!o->in) { /* --list-presets / --print-controls without files: a 48 kHz instance */
     const char *uri = o->uri ? o->uri : o->force_stereo ? QUELL_PROCESS_URI_STEREO
                                                         : QUELL_PROCESS_URI_MONO;
+    const LilvPlugin *plugin = quell_host_plugin(qp->host, uri, err, sizeof err);
+    if (!plugin) return quell_process_not_found(qp, uri);
+    if (o->verbose) quell_process_print_bundle(qp, plugin);
     if (o->list_presets) {
-      if (quell_host_presets_each(qp->host, uri, quell_process_print_preset, NULL) < 0)
-        return quell_process_fail(QUELL_EXIT_NOPLUGIN, "plugin <%s> not found on LV2_PATH", uri);
+      quell_host_presets_each(qp->host, uri, quell_process_print_preset, NULL);
       return 0;
     }
     QuellHostInstance *inst = quell_host_instance_new(qp->host, uri, 48000.0, QUELL_PROCESS_BLOCK,
@@ -516,15 +679,28 @@ static int quell_process_main(QuellProcess *qp, int argc, char **argv) {
     return quell_process_fail(QUELL_EXIT_USAGE, "%s: OUT is IN; refusing to overwrite the input "
                               "without --force", o->out);
 
-  r = quell_process_make_groups(qp, (double)qp->in_info.samplerate, qp->in_info.channels);
+  const int file_rate = qp->in_info.samplerate;
+  qp->proc_rate = quell_process_choose_rate(o, file_rate);
+  r = quell_process_make_groups(qp, qp->proc_rate, qp->in_info.channels);
   if (r) return r;
+  if (qp->proc_rate != file_rate) {
+    const unsigned ch = (unsigned)qp->in_info.channels;
+    qp->to_proc = quell_resampler_new(file_rate, qp->proc_rate, ch, err, sizeof err);
+    if (qp->to_proc) qp->from_proc = quell_resampler_new(qp->proc_rate, file_rate, ch, err, sizeof err);
+    if (!qp->from_proc) return quell_process_fail(QUELL_EXIT_UNSUPPORTED, "%s: %s", o->in, err);
+  }
   if (o->print_controls) quell_process_print_controls(qp->groups[0].inst);
-  if (o->verbose)
+  if (o->verbose) {
+    quell_process_print_bundle(qp, qp->groups[0].inst->plugin);
     fprintf(stderr, "%s: %s: %d Hz, %d channel(s), %lld frames; %d instance(s) of <%s>%s\n",
-            quell_process_prog, o->in, qp->in_info.samplerate, qp->in_info.channels,
+            quell_process_prog, o->in, file_rate, qp->in_info.channels,
             (long long)qp->in_info.frames, qp->n_groups,
             lilv_node_as_uri(lilv_plugin_get_uri(qp->groups[0].inst->plugin)),
             qp->in_info.channels > 2 ? " (gains linked within pairs only)" : "");
+    if (qp->to_proc)
+      fprintf(stderr, "%s: processing at %g Hz, resampled in and back out (%s)\n",
+              quell_process_prog, qp->proc_rate, quell_resampler_engine());
+  }
 
   const size_t ch = (size_t)qp->in_info.channels;
   qp->interleaved = malloc(QUELL_PROCESS_BLOCK * ch * sizeof(float));

@@ -6,6 +6,8 @@
  *   frames_a frames_b channels_a channels_b rate_a rate_b
  *   maxdiff   largest |a - b| over the common frames and channels (full scale = 1)
  *   rms_a rms_b
+ *   snr       10 log10(sum a^2 / sum (a - b)^2) in dB: how far below a's level the difference
+ *             lies (999 when identical)
  *   corr0     normalised correlation of a and b at lag 0 (all channels)
  *   bestlag   lag in -MAXLAG..MAXLAG (default 2000) with the largest correlation; positive means
  *             b is late. The correlation is computed on a decimated grid of lags first and then
@@ -62,14 +64,16 @@ int main(int argc, char **argv) {
   }
   const sf_count_t n = ia.frames < ib.frames ? ia.frames : ib.frames;
   const int c = ia.channels < ib.channels ? ia.channels : ib.channels;
-  double maxdiff = 0.0, ea = 0.0, eb = 0.0;
+  double maxdiff = 0.0, ea = 0.0, eb = 0.0, ed = 0.0;
   for (sf_count_t i = 0; i < n; i++)
     for (int k = 0; k < c; k++) {
       const double x = a[i * ia.channels + k], y = b[i * ib.channels + k];
       if (fabs(x - y) > maxdiff) maxdiff = fabs(x - y);
       ea += x * x;
       eb += y * y;
+      ed += (x - y) * (x - y);
     }
+  const double snr = ed > 0 ? 10.0 * log10(ea / ed) : 999.0;
   const double norm = sqrt(ea * eb);
   const double corr0 = norm > 0 ? quell_wavcmp_corr(a, b, n, ia.channels, ib.channels, 0) / norm : 0;
   /* Coarse search every 8 lags, then every lag around the best coarse one. */
@@ -86,10 +90,10 @@ int main(int argc, char **argv) {
     if (v > best_c) best_c = v, best = lag;
   }
   printf("frames_a=%lld frames_b=%lld channels_a=%d channels_b=%d rate_a=%d rate_b=%d "
-         "maxdiff=%.9f rms_a=%.6f rms_b=%.6f corr0=%.6f bestlag=%ld\n",
+         "maxdiff=%.9f rms_a=%.6f rms_b=%.6f snr=%.2f corr0=%.6f bestlag=%ld\n",
          (long long)ia.frames, (long long)ib.frames, ia.channels, ib.channels, ia.samplerate,
          ib.samplerate, maxdiff, n ? sqrt(ea / (double)(n * c)) : 0.0,
-         n ? sqrt(eb / (double)(n * c)) : 0.0, corr0, best);
+         n ? sqrt(eb / (double)(n * c)) : 0.0, snr, corr0, best);
   free(a);
   free(b);
   return 0;

@@ -27,7 +27,13 @@ LV2="$B/test-lv2:$T/lv2"
 [ -f "$B/test-lv2/quell.lv2/quell.so" ] || fail "fixture bundle missing: run 'make fixture-bundle'"
 export LV2_PATH="$LV2"
 
-QP="$B/host-test/quell-process"
+# quell-process takes the bundle built beside it (build/quell.lv2, maybe without weights) before
+# LV2_PATH; the tests run a copy from a folder with no bundle beside it, so it finds the fixture
+# on LV2_PATH like any host. test_quell_process.sh checks the lookup order itself.
+QP_BUILT="$B/host-test/quell-process"
+mkdir -p "$T/bin"
+[ -x "$QP_BUILT" ] && cp "$QP_BUILT" "$T/bin/quell-process"
+QP="$T/bin/quell-process"
 QJ="$B/host-test/quell-jack"
 CMP="$B/host-test/quell-wavcmp"
 URI_MONO="https://github.com/quell-audio/quell#mono"

@@ -3,7 +3,10 @@
 # through the fixture bundle: with atten_limit=0 the output equals the input to one 16-bit step
 # (so length and alignment are exact); with default settings the length is equal and the output
 # correlates best with the input at lag 0. Also a stereo file made of two recordings, and FLAC
-# out. Skips (77) when the shared data is absent; QUELL_SHARED overrides its location.
+# out; and NOIZEUS's 8 kHz recordings, which quell-process converts to 16 kHz and back: same
+# length and format, aligned, and within 40 dB of the same file upsampled by sox and processed
+# at 16 kHz (docs/offline.md). Skips (77) when the shared data is absent; QUELL_SHARED overrides
+# its location.
 . "$(dirname "$0")/test_host_lib.sh"
 
 SHARED=${QUELL_SHARED:-$ROOT/../shared}
@@ -47,4 +50,22 @@ le "$(value maxdiff "$r")" $LSB || fail "stereo: differs by $(value maxdiff "$r"
 r=$("$CMP" "$T/st.wav" "$T/st.out.wav" 2000) || fail "quell-wavcmp failed"
 echo "   $r"
 [ "$(value bestlag "$r")" = 0 ] || fail "stereo: best alignment at lag $(value bestlag "$r")"
+NOIZEUS="$SHARED/data/dev/noizeus/noisy"
+for f in $(ls "$NOIZEUS"/*.flac 2>/dev/null | head -n 3); do
+  base=$(basename "$f" .flac)
+  note "$base (NOIZEUS, 8 kHz 16-bit FLAC): converted to 16 kHz and back, against native 16 kHz"
+  "$QP" "$f" "$T/$base.out.flac" || fail "quell-process exit $?"
+  [ "$(soxi -r "$T/$base.out.flac")" = 8000 ] && [ "$(soxi -b "$T/$base.out.flac")" = 16 ] ||
+    fail "$base: output is not 8 kHz 16-bit like its input"
+  sox "$f" -e floating-point -b 32 "$T/$base.16k.wav" rate -v 16000 2>/dev/null || fail "sox rate"
+  "$QP" "$T/$base.16k.wav" "$T/$base.16k.out.wav" || fail "quell-process exit $?"
+  sox "$T/$base.16k.out.wav" -e floating-point -b 32 "$T/$base.back.wav" rate -v 8000 2>/dev/null ||
+    fail "sox rate"
+  r=$("$CMP" "$T/$base.back.wav" "$T/$base.out.flac") || fail "quell-wavcmp failed"
+  echo "   $r"
+  [ "$(value frames_a "$r")" = "$(value frames_b "$r")" ] || fail "$base: length differs"
+  [ "$(value frames_b "$r")" = "$(soxi -s "$f")" ] || fail "$base: output length is not the input's"
+  [ "$(value bestlag "$r")" = 0 ] || fail "$base: not aligned (lag $(value bestlag "$r"))"
+  le 40 "$(value snr "$r")" || fail "$base: only $(value snr "$r") dB from the native result"
+done
 echo "real files: all checks passed"
