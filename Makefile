@@ -2,7 +2,7 @@
 # this file holds the shared flags, the pkg-config probes and the test runner.
 #
 #   make            build build/quell.lv2/ (LV2 bundle), build/ladspa/quell_ladspa.so, hosts
-#   make check      build and run every test; prints "N passed, N failed"
+#   make check      build and run every test; prints "N passed, N failed, N skipped"
 #   make install    PREFIX=/usr/local DESTDIR= LV2DIR=$(PREFIX)/lib/lv2 LADSPADIR=$(PREFIX)/lib/ladspa
 #   make bench | eval | train | fuzz | asan-check | host-check   (see README.md)
 
@@ -39,7 +39,8 @@ DSP_LIBS   = $(shell pkg-config --libs fftw3f openblas) -lfftw3f_threads -lpthre
 all:
 
 # Debian packages. `make deps` (as root) is what build + tests need (CI runs it); `deps-train`
-# adds the training and evaluation stack. README.md's set-up command runs both.
+# adds the training and evaluation stack, `deps-hosts` Ardour. README.md's set-up runs all three,
+# then `make deps-npm` (below) as the user.
 DEBIAN_DEPS = build-essential pkg-config clang libclang-rt-14-dev valgrind libsoxr-dev \
   lv2-dev sordi liblilv-dev lilv-utils ladspa-sdk jackd2 libjack-jackd2-dev jalv \
   libopenblas-dev libfftw3-dev libsndfile1-dev libspeexdsp-dev sox \
@@ -84,6 +85,12 @@ include tests/tests.mk
 -include model/eval.mk
 -include tests/reliability.mk
 endif
+
+# The npm packages that the DNSMOS meter test (tests/test_metrics_dnsmos.py) and `make eval` run
+# in node, installed into build/node by model/eval.mk's rule. No root needed, so it is not part of
+# `sudo make deps`; README.md's set-up runs it after the build.
+deps-npm: $(EVAL_NODE_STAMP)
+.PHONY: deps-npm
 
 check: all $(CHECK_PROGS) $(CHECK_DEPS)
 	@BUILD=$(BUILD) sh tests/run-tests.sh $(CHECK_PROGS) $(CHECK_SCRIPTS)
