@@ -4,13 +4,13 @@
 # 2*round(rate*0.005), the presets of the preset bundle are listed, and loading one sets the
 # controls to the values in presets/presets.def (read back through quell-presetgen --table).
 #
-# It also checks what JACK reports for jalv's ports (jack_lsp -l), which README.md's jalv section
+# It also checks what JACK reports for jalv's ports (jack_lsp -l), which docs/hosts.md's jalv section
 # describes: jalv 1.6.6's latency callback publishes the plugin's latency on the side it reads
 # from instead of the side JACK asks for (capture latency on its inputs, playback latency on its
 # outputs; JACK's jack/types.h wants capture latency set on outputs and playback latency on
 # inputs), so its outputs carry a capture latency of 0 and a client downstream sees no delay.
 # quell-jack publishes it the right way round (tests/test_jack_latency.sh). If this check fails,
-# jalv changed: update README.md's jalv paragraph with what jack_lsp -l shows.
+# jalv changed: update docs/hosts.md's jalv paragraph with what jack_lsp -l shows.
 . "$(dirname "$0")/test_host_lib.sh"
 
 command -v jalv >/dev/null || fail "jalv not installed (Debian package jalv)"
@@ -58,7 +58,7 @@ for variant in mono stereo; do
     case $p in in*) want="$expected/0" ;; *) want="0/$expected" ;; esac
     echo "    JACK reports $name:$p capture/playback latency $lat (jalv 1.6.6 publishes $want)"
     [ "$lat" = "$want" ] ||
-      fail "JACK reports $lat for $name:$p, README.md's jalv section says $want: update it"
+      fail "JACK reports $lat for $name:$p, docs/hosts.md's jalv section says $want: update it"
   done
   grep -q "^Sample rate: *$RATE" "$T/jalv-$variant.txt" || fail "jalv did not run at $RATE Hz"
   grep -q "latency = $expected.000000" "$T/jalv-$variant.txt" || fail "latency output is not $expected"
