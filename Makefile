@@ -4,7 +4,7 @@
 #   make            build build/quell.lv2/ (LV2 bundle), build/ladspa/quell_ladspa.so, hosts
 #   make check      build and run every test; prints "N passed, N failed, N skipped"
 #   make install    PREFIX=/usr/local DESTDIR= LV2DIR=$(PREFIX)/lib/lv2 LADSPADIR=$(PREFIX)/lib/ladspa
-#   make bench | eval | train | fuzz | asan-check | host-check   (see README.md)
+#   make bench | eval | train | fuzz | asan-check | host-check   (see docs/testing.md)
 
 PREFIX    ?= /usr/local
 LV2DIR    ?= $(PREFIX)/lib/lv2
