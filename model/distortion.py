@@ -56,7 +56,7 @@ def main():
     cfg = model.config()
     centres = quell_dsp.band_centres(cfg)
     if a.set == "mix48":
-        items = quell_eval.mix48_items(a.shared)
+        items = quell_eval.paired_items(a.shared, 'mix48')
     else:
         items = quell_eval.noizeus_items(a.shared, os.path.abspath(a.work))
     items = quell_eval.evenly_spaced(items, a.limit)

@@ -3,14 +3,19 @@
 
 Runs the built LV2 plugin through lilv (build/host-test/quell-process when it is built, else
 lv2apply with the latency compensated here), the speexdsp preprocessor baseline
-(build/host-test/speex_denoise) and the untouched noisy input over the paired dev sets in
+(build/host-test/speex_denoise), RNNoise 0.1 and 0.2 (the npm WASM builds through
+model/rnnoise_denoise.cjs) and the untouched noisy input over the paired dev sets in
 ../shared/data/dev, scores every output against the clean reference and writes:
-  build/eval/report.md           tables per set (SI-SDR, STOI, DNSMOS P.835 SIG/BAK/OVRL, delay)
+  build/eval/report.md           tables per set (SI-SDR, STOI, DNSMOS P.835 SIG/BAK/OVRL, delay),
+                                 and per noise and per input SNR
   build/eval/results.json        every per-item number
-  build/eval/spectrograms/*.png  clean / noisy / baseline / Quell spectrograms of a few items
+  build/eval/spectrograms/*.png  clean / noisy / baseline / Quell spectrograms of a few items; for
+                                 wild48 noisy / clean / Quell / RNNoise 0.1 of transient noises
 
 Sets:
   mix48    dev/mix48: 48 kHz pairs, processed and scored at 48 kHz.
+  wild48   dev/wild48: 48 kHz pairs of acted speech in UrbanSound8K noises (8 classes, -5..20 dB
+           SNR, both from its meta.json), processed and scored at 48 kHz like mix48.
   noizeus  dev/noizeus: 8 kHz pairs. The plugin serves 16..192 kHz, so clean and noisy are both
            upsampled to 16 kHz (scipy polyphase) first; every system runs and is scored at 16 kHz.
 
@@ -24,7 +29,16 @@ filterbank by libquell_dsp.so: what a perfect gain estimator with Quell's bands 
 output) and `wiener` (the same with the Wiener gains E_clean/E_noisy, the least-squares band gains
 and the shipped second stage's training target, model/train.py --target-power 2).
 
-    eval.py [--limit N] [--jobs N] [--systems noisy,speex,quell,oracle,wiener,clean] [--sets mix48,noizeus]
+`quell_clean` is Quell run on the clean reference itself, scored against it: the speech damage the
+plugin does where there is no noise to remove (per item, so it has per-noise and per-SNR rows too).
+
+`rnnoise01` / `rnnoise02`: RNNoise 0.1 (2017) and 0.2 (2024), the peer, from the npm packages
+model/eval.mk installs into build/node (which file is which model: model/rnnoise_denoise.cjs). They
+run at 48 kHz only: other rates (noizeus at 16 kHz) are resampled to 48 kHz and back (scipy
+resample_poly). Their delay (10 and 20 ms) is measured by the driver and removed there.
+
+    eval.py [--limit N] [--jobs N] [--systems noisy,speex,quell,quell_clean,rnnoise01,rnnoise02,oracle,wiener,clean]
+            [--sets mix48,noizeus,wild48]
 """
 import argparse
 import concurrent.futures
@@ -49,7 +63,7 @@ import dnsmos  # noqa: E402
 import metrics  # noqa: E402
 
 QUELL_URI_MONO = 'https://github.com/quell-audio/quell#mono'
-ALL_SYSTEMS = ('noisy', 'speex', 'quell', 'oracle', 'wiener', 'clean')
+ALL_SYSTEMS = ('noisy', 'speex', 'quell', 'quell_clean', 'rnnoise01', 'rnnoise02', 'oracle', 'wiener', 'clean')
 # Reference rows, not denoisers: `clean` scores the clean reference itself (what a perfectly
 # faithful denoiser would output) and `oracle` the noisy input filtered with the ideal band gains
 # sqrt(E_clean / E_noisy) through the engine's own filterbank (`wiener`: E_clean / E_noisy, the
@@ -58,8 +72,21 @@ ALL_SYSTEMS = ('noisy', 'speex', 'quell', 'oracle', 'wiener', 'clean')
 BOUND_SYSTEMS = ('oracle', 'wiener', 'clean')
 # Exponent on the amplitude ratio sqrt(E_clean / E_noisy) of each oracle row.
 ORACLE_POWERS = {'oracle': 1.0, 'wiener': 2.0}
-ALL_SETS = ('mix48', 'noizeus')
+ALL_SETS = ('mix48', 'noizeus', 'wild48')
+# Sets of 48 kHz FLAC pairs in clean/ and noisy/ with a meta.json naming each item's noise and SNR.
+PAIRED_48K_SETS = ('mix48', 'wild48')
+# RNNoise systems: the model each runs in model/rnnoise_denoise.cjs, and the only rate it serves.
+RNNOISE_MODELS = {'rnnoise01': 'v01', 'rnnoise02': 'v02'}
+RNNOISE_RATE = 48000
+RNNOISE_DRIVER = os.path.join(HERE, 'rnnoise_denoise.cjs')
+# Systems run on the clean reference instead of the noisy input (still scored against the clean one).
+ON_CLEAN_SYSTEMS = ('quell_clean',)
+# wild48's spectrograms: one item of each transient noise class, with these panels only.
+TRANSIENT_NOISES = ('dog_bark', 'gun_shot', 'jackhammer')
+TRANSIENT_PANELS = ('noisy', 'clean', 'quell', 'rnnoise01')
 SYSTEM_LABELS = {'noisy': 'noisy input', 'speex': 'speexdsp preprocessor', 'quell': 'Quell',
+                 'quell_clean': 'Quell on the clean reference (speech damage)',
+                 'rnnoise01': 'RNNoise 0.1 (npm WASM)', 'rnnoise02': 'RNNoise 0.2 (2024, npm WASM)',
                  'oracle': 'ideal band gains (oracle bound)',
                  'wiener': 'ideal Wiener band gains (oracle bound)', 'clean': 'clean reference'}
 NOIZEUS_RATE = 16000       # the plugin's lowest rate; NOIZEUS is 8 kHz
@@ -96,8 +123,10 @@ def evenly_spaced(items, limit):
     return [items[i] for i in picks]
 
 
-def mix48_items(shared):
-    root = os.path.join(shared, 'data', 'dev', 'mix48')
+def paired_items(shared, set_name):
+    """The items of a 48 kHz set (PAIRED_48K_SETS): every noisy/X with a clean/X, its SNR and noise
+    class from the set's meta.json (a list of {'name', 'snr', 'noise', ...}) when it has them."""
+    root = os.path.join(shared, 'data', 'dev', set_name)
     meta = {}
     meta_path = os.path.join(root, 'meta.json')
     if os.path.isfile(meta_path):
@@ -178,6 +207,7 @@ class Processors:
         self.dsp_lib = os.path.join(self.build, 'libquell_dsp.so')
         self.blob = os.environ.get('QUELL_MODEL') or os.path.join(self.bundle, 'quell.qwb')
         self._oracle_cfg = None
+        self.rnnoise_delay = {}  # system -> samples at 48 kHz, measured by the driver
 
     def check(self, systems):
         """A list of reasons the requested systems cannot run (empty when all can)."""
@@ -206,7 +236,47 @@ class Processors:
                                 'build/host-test/quell-process or lv2apply (lilv-utils)')
             if not has_lv2apply:
                 problems.append('lv2apply (lilv-utils) not found: it measures the plugin delay')
+        if any(s in RNNOISE_MODELS for s in systems):
+            package = os.path.join(dnsmos.default_node_modules(), '@jitsi', 'rnnoise-wasm', 'package.json')
+            if shutil.which('node') is None:
+                problems.append('node (Node.js) not found: RNNoise runs in it')
+            elif not os.path.isfile(package):
+                problems.append(f'@jitsi/rnnoise-wasm is not installed in '
+                                f'{os.path.normpath(dnsmos.default_node_modules())} (make eval installs it)')
         return problems
+
+    def _rnnoise_cmd(self, system):
+        return ['node', RNNOISE_DRIVER, '--model', RNNOISE_MODELS[system]]
+
+    def measure_rnnoise_delay(self, system):
+        """RNNoise's delay in samples at 48 kHz, as the driver measures it (cross-correlation of
+        its raw output with a speech-like probe; the driver removes it from every output)."""
+        if system not in self.rnnoise_delay:
+            proc = subprocess.run(self._rnnoise_cmd(system) + ['--print-delay'], env=self.env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            if proc.returncode != 0:
+                raise RuntimeError(f'{RNNOISE_DRIVER} --print-delay failed: {proc.stderr.strip()[-500:]}')
+            self.rnnoise_delay[system] = int(json.loads(proc.stdout)['delay'])
+        return self.rnnoise_delay[system]
+
+    def rnnoise_files(self, system, sources, outputs, work):
+        """RNNoise on each source file (one node process for them all, a fresh RNNoise state per
+        file): resampled to 48 kHz and back when the file is at another rate, the output the
+        length of its input and aligned with it."""
+        delay = self.measure_rnnoise_delay(system)
+        with tempfile.TemporaryDirectory(dir=work) as tmp:
+            pairs, inputs = [], []
+            for k, src in enumerate(sources):
+                x, rate = read_mono(src)
+                raw_in, raw_out = os.path.join(tmp, f'{k}.in.f32'), os.path.join(tmp, f'{k}.out.f32')
+                metrics.resample(x, rate, RNNOISE_RATE).astype('<f4').tofile(raw_in)
+                pairs += [raw_in, raw_out]
+                inputs.append((len(x), rate))
+            self._run(self._rnnoise_cmd(system) + ['--delay', str(delay)] + pairs)
+            for (n, rate), raw_out, out in zip(inputs, pairs[1::2], outputs):
+                y = metrics.resample(np.fromfile(raw_out, dtype='<f4'), RNNOISE_RATE, rate)
+                y = np.concatenate([y[:n], np.zeros(max(0, n - len(y)))])
+                sf.write(out, y, rate, subtype='FLOAT')
 
     def oracle_file(self, item, out, power=1.0):
         """The noisy input through the engine's filterbank with the ideal band gains (the
@@ -343,8 +413,16 @@ def run_system(system, items, set_dir, processors, jobs, work):
     out_dir = os.path.join(set_dir, system)
     os.makedirs(out_dir, exist_ok=True)
     outputs = [os.path.join(out_dir, item.name + '.wav') for item in items]
-    if system == 'quell' and processors.quell_host == 'lv2apply' and items:
+    if system in ('quell', 'quell_clean') and processors.quell_host == 'lv2apply' and items:
         processors.measure_quell_latency(items[0].rate, work)  # once, before the pool starts
+
+    if system in RNNOISE_MODELS:
+        # One node process per job, each on an interleaved share of the items.
+        shares = [(items[j::jobs], outputs[j::jobs]) for j in range(max(1, jobs)) if items[j::jobs]]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(lambda share: processors.rnnoise_files(system, [i.noisy for i in share[0]], share[1],
+                                                                 work), shares))
+        return outputs
 
     def one(pair):
         item, out = pair
@@ -352,6 +430,8 @@ def run_system(system, items, set_dir, processors, jobs, work):
             processors.speex_file(item.noisy, out)
         elif system in ORACLE_POWERS:
             processors.oracle_file(item, out, ORACLE_POWERS[system])
+        elif system in ON_CLEAN_SYSTEMS:
+            processors.quell_file(item.clean, out, item.rate, work)
         else:
             processors.quell_file(item.noisy, out, item.rate, work)
 
@@ -372,7 +452,7 @@ def clean_through_scores(items, set_dir, processors, systems, jobs, work, cache)
     refs = list(cleans.values())
     table = {}
     for system in systems:
-        if system == 'noisy' or system in BOUND_SYSTEMS:
+        if system == 'noisy' or system in BOUND_SYSTEMS or system in ON_CLEAN_SYSTEMS:
             continue
         outputs = run_system(system, refs, os.path.join(set_dir, 'clean-through'), processors, jobs, work)
         rows = []
@@ -406,10 +486,11 @@ def clean_through_lines(table):
     return lines
 
 
-def intrusive_scores(item, output):
-    """SI-SDR, STOI and the residual alignment lag of one output against its clean reference."""
+def intrusive_scores(item, output, on_clean=False):
+    """SI-SDR, STOI and the residual alignment lag of one output against its clean reference (the
+    lag against the input it was made from: the noisy file, or the clean one when `on_clean`)."""
     clean, rate = read_mono(item.clean)
-    noisy, _ = read_mono(item.noisy)
+    noisy, _ = read_mono(item.clean if on_clean else item.noisy)
     test, test_rate = read_mono(output)
     if test_rate != rate:
         raise RuntimeError(f'{output}: rate {test_rate} Hz, expected {rate} Hz')
@@ -520,6 +601,17 @@ def pick_spectrogram_items(items, count):
     return picks[:count]
 
 
+def pick_transient_items(items, noises):
+    """One item per noise class in `noises` (in that order): the one whose SNR is nearest 5 dB,
+    where the noise is loud against the speech yet the speech still clearly there."""
+    picks = []
+    for noise in noises:
+        candidates = [item for item in items if item.noise == noise and item.snr is not None]
+        if candidates:
+            picks.append(min(candidates, key=lambda item: (abs(item.snr - 5), item.name)))
+    return picks
+
+
 def git_describe():
     try:
         return subprocess.run(['git', '-C', REPO, 'describe', '--always', '--dirty'], stdout=subprocess.PIPE,
@@ -603,7 +695,7 @@ def main(argv):
     all_results = {}
     for set_name in sets:
         set_started = time.time()
-        items = mix48_items(shared) if set_name == 'mix48' else noizeus_items(shared, work)
+        items = paired_items(shared, set_name) if set_name in PAIRED_48K_SETS else noizeus_items(shared, work)
         items = evenly_spaced(items, args.limit)
         if set_name == 'noizeus':
             prepare_noizeus(items)
@@ -613,8 +705,11 @@ def main(argv):
             if 'speex' in systems:
                 delays['speex'] = measure_delay(lambda i, o: processors.speex_file(i, o, compensate=False),
                                                 rate, work) * 1000.0 / rate
-            if 'quell' in systems:
-                delays['quell'] = processors.measure_quell_latency(rate, work) * 1000.0 / rate
+            for system in systems:
+                if system in ('quell', 'quell_clean'):
+                    delays[system] = processors.measure_quell_latency(rate, work) * 1000.0 / rate
+                elif system in RNNOISE_MODELS:
+                    delays[system] = processors.measure_rnnoise_delay(system) * 1000.0 / RNNOISE_RATE
             delays_by_rate[rate] = delays
         delays = delays_by_rate[rate]
         set_dir = os.path.join(work, set_name)
@@ -625,7 +720,8 @@ def main(argv):
             outputs = run_system(system, items, set_dir, processors, args.jobs, work)
             outputs_by_system[system] = outputs
             with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
-                scores = list(pool.map(intrusive_scores, items, outputs, chunksize=8))
+                scores = list(pool.map(intrusive_scores, items, outputs, [system in ON_CLEAN_SYSTEMS] * len(items),
+                                       chunksize=8))
             t1 = time.time()
             quality = cache.score(outputs, args.jobs)
             results[system] = [dict(name=item.name, snr=item.snr, noise=item.noise, **sc,
@@ -637,11 +733,19 @@ def main(argv):
         misaligned = {s: sum(1 for r in results[s] if r['lag'] != 0) for s in systems}
         pngs = []
         if args.spectrograms:
-            for item in pick_spectrogram_items(items, args.spectrograms):
+            if set_name == 'wild48':
+                # Transient noises, where a 10 ms-hop gain estimator has to react within a frame.
+                picks = pick_transient_items(items, TRANSIENT_NOISES)
+                panel_systems = [s for s in TRANSIENT_PANELS if s in systems or s == 'clean']
+            else:
+                picks = pick_spectrogram_items(items, args.spectrograms)
+                panel_systems = ['clean'] + [s for s in systems if s != 'clean' and s not in ON_CLEAN_SYSTEMS]
+            for item in picks:
                 i = items.index(item)
-                panels = [('clean', read_mono(item.clean)[0])]
-                for s in systems:
+                panels = []
+                for s in panel_systems:
                     if s == 'clean':
+                        panels.append(('clean', read_mono(item.clean)[0]))
                         continue
                     r = results[s][i]
                     panels.append((f"{SYSTEM_LABELS[s]}: STOI {r['stoi']:.3f}, SI-SDR {r['si_sdr']:.1f} dB, "
@@ -652,22 +756,28 @@ def main(argv):
                 pngs.append(png)
         table = table_lines(set_name, summaries, delays, len(items))
         by_voices = grouped_lines(items, results, systems, voice_interferer_group, 'interferer')
+        if len({voice_interferer_group(item) for item in items} - {None}) < 2:
+            by_voices = []  # no recording of other people's voices in this set (wild48): nothing to split
+        by_snr = grouped_lines(items, results, systems, lambda item: item.snr, 'SNR dB')
+        by_noise = grouped_lines(items, results, systems, lambda item: item.noise, 'noise')
         print()
         print(f'### {set_name} ({len(items)} items, {rate} Hz)')
         print('\n'.join(table))
         print()
-        if by_voices:
-            print('\n'.join(by_voices))
-            print()
+        for heading, lines in (('By noise (STOI / SI-SDR dB / DNSMOS OVRL):', by_noise),
+                               ('By input SNR (STOI / SI-SDR dB / DNSMOS OVRL):', by_snr),
+                               ('Other people\'s voices against the rest:', by_voices)):
+            if lines:
+                print(heading)
+                print('\n'.join(lines))
+                print()
         clean_through = clean_through_scores(items, set_dir, processors, systems, args.jobs, work, cache)
         if clean_through:
             print('\n'.join(clean_through_lines(clean_through)))
             print()
         report_sets.append(dict(name=set_name, items=items, rate=rate, table=table, results=results,
                                 misaligned=misaligned, pngs=pngs, seconds=time.time() - set_started,
-                                by_snr=grouped_lines(items, results, systems, lambda item: item.snr, 'SNR dB'),
-                                by_noise=grouped_lines(items, results, systems, lambda item: item.noise, 'noise'),
-                                by_voices=by_voices,
+                                by_snr=by_snr, by_noise=by_noise, by_voices=by_voices,
                                 clean_through=clean_through_lines(clean_through)))
         all_results[set_name] = dict(rate=rate, delays_ms=delays, summary=summaries, items=results,
                                      clean_through=clean_through)
@@ -704,6 +814,18 @@ def write_report(path, report_sets, systems, processors, args, shared, seconds):
         lines.append('- speexdsp preprocessor (Debian libspeexdsp; denoise on, default -15 dB suppression, '
                      'AGC/VAD/dereverb off, 20 ms frames at the file rate) through `build/host-test/speex_denoise`, '
                      'output compensated by its one-frame delay.')
+    if 'quell_clean' in systems:
+        lines.append('- "Quell on the clean reference": the plugin run on each item\'s clean file, scored '
+                     'against it (the speech damage Quell does where there is no noise to remove).')
+    if any(s in RNNOISE_MODELS for s in systems):
+        lines.append('- RNNoise, the peer: the npm WASM builds of RNNoise 0.1 (`@jitsi/rnnoise-wasm` '
+                     '`dist/rnnoise.wasm`, the same output as `@echogarden/rnnoise-wasm`) and 0.2 (2024; '
+                     '`dist/rnnoise-sync.js`) run by `model/rnnoise_denoise.cjs` at 48 kHz on 480-sample frames, '
+                     'input scaled to the 16-bit range and back, its delay ('
+                     + ', '.join(f'{SYSTEM_LABELS[s]} {processors.rnnoise_delay[s]} samples'
+                                 for s in systems if s in processors.rnnoise_delay)
+                     + ' at 48 kHz, measured by cross-correlation) removed; files at other rates resampled '
+                     'to 48 kHz and back (scipy resample_poly).')
     if any(s in BOUND_SYSTEMS for s in systems):
         lines.append('- Bounds, not denoisers: "clean reference" scores the clean file itself; "ideal band '
                      'gains" is the noisy input filtered with the exact band gains sqrt(E_clean / E_noisy) '
@@ -720,7 +842,8 @@ def write_report(path, report_sets, systems, processors, args, shared, seconds):
               'cross-correlation with its input (white noise); the scored outputs are compensated '
               'and each was checked to be sample-aligned with its input.', '']
     for r in report_sets:
-        title = 'dev/mix48 (48 kHz)' if r['name'] == 'mix48' else 'dev/noizeus (8 kHz, upsampled to 16 kHz)'
+        title = {'mix48': 'dev/mix48 (48 kHz)', 'wild48': 'dev/wild48 (48 kHz, UrbanSound8K noises)'}.get(
+            r['name'], 'dev/noizeus (8 kHz, upsampled to 16 kHz)')
         lines += [f'## {title}: {len(r["items"])} items', '']
         if r['name'] == 'noizeus':
             lines += ['Quell runs at 16..192 kHz only, so clean and noisy NOIZEUS files were upsampled from '
@@ -733,7 +856,8 @@ def write_report(path, report_sets, systems, processors, args, shared, seconds):
         if r['by_snr']:
             lines += ['By input SNR (STOI / SI-SDR dB / DNSMOS OVRL):', ''] + r['by_snr'] + ['']
         if r['by_noise']:
-            lines += ['By noise recording (STOI / SI-SDR dB / DNSMOS OVRL):', ''] + r['by_noise'] + ['']
+            lines += [('By noise class' if r['name'] == 'wild48' else 'By noise recording')
+                      + ' (STOI / SI-SDR dB / DNSMOS OVRL):', ''] + r['by_noise'] + ['']
         if r['by_voices']:
             lines += ['Noises of other people\'s voices (named ' + ', '.join(VOICE_INTERFERER_WORDS)
                       + ') against the rest (STOI / SI-SDR dB / DNSMOS OVRL):', ''] + r['by_voices'] + ['']

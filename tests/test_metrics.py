@@ -112,5 +112,39 @@ rows = quell_eval.grouped_lines(items, fake, ['quell'], lambda item: item.snr, '
 check([row.split(' | ')[:2] for row in rows[2:]] == [['| -5', '2'], ['| 0', '2'], ['| 20', '1']],
       f'SNR rows in ascending order with their counts ({rows[2:]})')
 
+# A 48 kHz set laid out like dev/wild48 (clean/ and noisy/ FLAC pairs, meta.json naming each item's
+# noise class and SNR): paired_items takes class and SNR from meta.json, and the per-class and
+# per-SNR tables (the same grouped_lines as mix48's and noizeus') average over the right items.
+import json  # noqa: E402
+import tempfile  # noqa: E402
+with tempfile.TemporaryDirectory() as shared:
+    root = os.path.join(shared, 'data', 'dev', 'wild48')
+    meta = [dict(name='w000', noise='dog_bark', snr=-5), dict(name='w001', noise='siren', snr=20),
+            dict(name='w002', noise='dog_bark', snr=5), dict(name='w003', noise='gun_shot', snr=-5),
+            dict(name='w004', noise='dog_bark', snr=0)]
+    for kind in ('clean', 'noisy'):
+        os.makedirs(os.path.join(root, kind))
+        for m in meta:
+            sf.write(os.path.join(root, kind, m['name'] + '.flac'), np.zeros(480), 48000)
+    sf.write(os.path.join(root, 'noisy', 'w999.flac'), np.zeros(480), 48000)  # no clean pair: left out
+    with open(os.path.join(root, 'meta.json'), 'w') as f:
+        json.dump(meta, f)
+    items = quell_eval.paired_items(shared, 'wild48')
+check([(i.name, i.noise, i.snr, i.rate) for i in items] == [(m['name'], m['noise'], m['snr'], 48000) for m in meta],
+      'paired_items: wild48 pairs in name order, noise class and SNR from meta.json, unpaired files left out')
+fake = {'quell': [dict(stoi=0.5 + 0.1 * n, si_sdr=float(n), OVRL=1.0 + n) for n in range(5)],
+        'rnnoise01': [dict(stoi=0.9, si_sdr=10.0 + n, OVRL=3.0) for n in range(5)]}
+rows = quell_eval.grouped_lines(items, fake, ['quell', 'rnnoise01', 'clean'], lambda item: item.noise, 'noise')
+check(rows[2:] == ['| dog_bark | 3 | 0.700 / 2.00 / 3.00 | 0.900 / 12.00 / 3.00 |',
+                   '| gun_shot | 1 | 0.800 / 3.00 / 4.00 | 0.900 / 13.00 / 3.00 |',
+                   '| siren | 1 | 0.600 / 1.00 / 2.00 | 0.900 / 11.00 / 3.00 |'],
+      f'per-class rows: means over each class, one column per system ({rows[2:]})')
+rows = quell_eval.grouped_lines(items, fake, ['quell'], lambda item: item.snr, 'SNR dB')
+check(rows[2:] == ['| -5 | 2 | 0.650 / 1.50 / 2.50 |', '| 0 | 1 | 0.900 / 4.00 / 5.00 |',
+                   '| 5 | 1 | 0.700 / 2.00 / 3.00 |', '| 20 | 1 | 0.600 / 1.00 / 2.00 |'],
+      f'per-SNR rows: numeric order, means over each SNR ({rows[2:]})')
+picks = [i.name for i in quell_eval.pick_transient_items(items, ('dog_bark', 'gun_shot', 'jackhammer'))]
+check(picks == ['w002', 'w003'], f'spectrogram picks: one item per transient class present, SNR nearest 5 dB ({picks})')
+
 print(f'{len(failures)} failed' if failures else 'all passed')
 sys.exit(1 if failures else 0)
