@@ -22,6 +22,8 @@ Loss (per frame, masked where the target is unknown, see model/data.py):
           and a listener weigh it.
   onset:  --onset-guard (off) multiplies the speech guard by 1 + W exp(-t / --onset-frames) from
           each clip's start (see onset_factor).
+  noise:  --noise-guard N adds N to w where g_pred > g_true in frames without voice activity (the
+          speech guard's mirror: noise left in pauses)
   vad:    VAD_WEIGHT * BCE(p_vad, vad)
 The gain terms aim at g ** --target-power (2 in the shipped second stage: the Wiener gain).
 
@@ -153,7 +155,7 @@ def onset_factor(t0, T, onset_guard, onset_frames):
 
 def loss_fn(gp, vp, g, v, x=None, spec_weight=0.0, speech_guard=SPEECH_GUARD, guard_voiced=False,
             stoi_weight=0.0, stoi_bands=None, target_power=1.0, sdr_weight=0.0,
-            onset_guard=0.0, onset_frames=200, t0=0):
+            onset_guard=0.0, onset_frames=200, t0=0, noise_guard=0.0):
     """Masked RNNoise-style band loss (+ energy-weighted spectral term when x, the features,
     is given) + VAD BCE. Targets < 0 are masked. g is the cache's amplitude-ratio gain
     sqrt(E_clean / E_noisy); the gain terms aim at g ** target_power (2: the Wiener gain
@@ -170,6 +172,11 @@ def loss_fn(gp, vp, g, v, x=None, spec_weight=0.0, speech_guard=SPEECH_GUARD, gu
     if onset_guard > 0:
         under = under * onset_factor(t0, g.shape[1], onset_guard, onset_frames).view(1, -1, 1)
     w = 1.0 + speech_guard * under
+    if noise_guard > 0:
+        # The mirror of the speech guard, in frames without voice activity: a gain left above
+        # its target there is noise heard in a pause, what DNSMOS BAK and a listener mark down.
+        over = (gp > gt).float() * (v.clamp(min=0.0) <= 0.5).float().unsqueeze(-1)
+        w = w + noise_guard * over
     lg = (m * w * (d * d + 10.0 * d ** 4)).sum() / m.sum().clamp(min=1.0)
     if x is not None and spec_weight > 0:
         # DeepFilterNet-style compressed-magnitude loss in the band domain: the error of the
@@ -201,7 +208,7 @@ def feature_stats(feats, nclips=400):
 
 def evaluate(model, F, G, V, idx, seq, spec_weight, speech_guard=SPEECH_GUARD, batch=32,
              guard_voiced=False, stoi_weight=0.0, stoi_bands=None, target_power=1.0,
-             sdr_weight=0.0, onset_guard=0.0, onset_frames=200):
+             sdr_weight=0.0, onset_guard=0.0, onset_frames=200, noise_guard=0.0):
     model.eval()
     tot = [0.0, 0.0, 0.0]
     n = 0
@@ -214,7 +221,7 @@ def evaluate(model, F, G, V, idx, seq, spec_weight, speech_guard=SPEECH_GUARD, b
             v = torch.from_numpy(np.asarray(V[b], np.float32))
             l, lg, lv = loss_fn(gp, vp, g, v, x, spec_weight, speech_guard, guard_voiced,
                                 stoi_weight, stoi_bands, target_power, sdr_weight,
-                                onset_guard, onset_frames)
+                                onset_guard, onset_frames, noise_guard=noise_guard)
             for k, val in enumerate((l, lg, lv)):
                 tot[k] += float(val) * len(b)
             n += len(b)
@@ -261,6 +268,9 @@ def main():
                          "--onset-frames) times the guard (see onset_factor)")
     ap.add_argument("--onset-frames", type=float, default=200.0,
                     help="decay of the onset guard in frames (200 = 1 s)")
+    ap.add_argument("--noise-guard", type=float, default=0.0,
+                    help="extra loss weight where the predicted gain is above the target in "
+                         "frames without voice activity (noise left in pauses)")
     ap.add_argument("--bench", type=int, default=0, help="time this many steps and exit")
     a = ap.parse_args()
 
@@ -343,7 +353,7 @@ def main():
             loss, lg, lv = loss_fn(gp, vp, g_all[:, sl], v_all[:, sl], x_all[:, sl], a.spec_weight,
                                      a.speech_guard, a.guard_voiced, a.stoi_weight, stoi_bands,
                                      a.target_power, a.sdr_weight, a.onset_guard, a.onset_frames,
-                                     t0=c * a.seq)
+                                     t0=c * a.seq, noise_guard=a.noise_guard)
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -371,7 +381,7 @@ def main():
                           guard_voiced=a.guard_voiced, stoi_weight=a.stoi_weight,
                           stoi_bands=stoi_bands, target_power=a.target_power,
                           sdr_weight=a.sdr_weight, onset_guard=a.onset_guard,
-                          onset_frames=a.onset_frames)
+                          onset_frames=a.onset_frames, noise_guard=a.noise_guard)
             history.append({"step": step, "val_loss": vl[0], "val_gain": vl[1], "val_vad": vl[2],
                             "minutes": elapsed / 60, "cpu_minutes": cpu / 60})
             print(f"  val loss {vl[0]:.4f} (gain {vl[1]:.4f} vad {vl[2]:.4f})", flush=True)

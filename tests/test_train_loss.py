@@ -159,6 +159,24 @@ check('onset guard: zero weight is the default loss', band(early, onset_guard=0.
 f0 = train.onset_factor(0, 3, 2.0, 200)
 check('onset factor: 1 + W at the first frame, decaying', abs(float(f0[0]) - 3.0) < 1e-6 and float(f0[2]) < float(f0[1]))
 
+# --noise-guard: a gain above its target costs more in frames without voice activity, and
+# nothing changes in voiced frames or where the gain is below the target.
+gn = torch.full((B, T, NB), 0.2)
+v_half = torch.cat([torch.ones(B, T // 2), torch.zeros(B, T - T // 2)], dim=1)
+high = torch.full((B, T, NB), 0.6)
+low = torch.full((B, T, NB), 0.05)
+for name, pred in (('above', high), ('below', low)):
+    base_n, _, _ = train.loss_fn(pred, vp, gn, v_half, x, spec_weight=2.0)
+    guarded, _, _ = train.loss_fn(pred, vp, gn, v_half, x, spec_weight=2.0, noise_guard=3.0)
+    if name == 'above':
+        check('noise guard: a gain above target in pauses costs more', float(guarded) > float(base_n) * 1.5,
+              f'{float(guarded):.4f} vs {float(base_n):.4f}')
+    else:
+        check('noise guard: a gain below target costs the same', abs(float(guarded) - float(base_n)) < 1e-7)
+voiced_only, _, _ = train.loss_fn(high, vp, gn, torch.ones(B, T), x, spec_weight=2.0, noise_guard=3.0)
+voiced_base, _, _ = train.loss_fn(high, vp, gn, torch.ones(B, T), x, spec_weight=2.0)
+check('noise guard: voiced frames are not affected', abs(float(voiced_only) - float(voiced_base)) < 1e-7)
+
 if failures:
     print(f'{len(failures)} failed')
     sys.exit(1)
