@@ -112,7 +112,8 @@ def pool_groups(pool, folders, shares):
         return [("all", list(folders), None, False)]
     out, claimed = [], set()
     for prefix, share, split in shares:
-        mine = [f for f in folders if f == prefix or f.startswith(prefix + "/")]
+        mine = [f for f in folders if f not in claimed  # the first matching group owns a folder
+                and (f == prefix or f.startswith(prefix + "/"))]
         if mine:
             out.append((prefix, mine, share, split))
             claimed.update(mine)
