@@ -2,7 +2,7 @@
 #
 #   make train     rebuild the shipped weights model/quell.qwb, model/golden.bin and model/MODEL.md
 #                  from ../shared/data (+ model/cache/debian-speech) with the fixed seed; needs
-#                  /usr/bin/python3 with numpy, scipy, soundfile and torch (Debian packages).
+#                  /usr/bin/python3 with numpy, scipy, soundfile and torch, and ffmpeg (Debian packages).
 #                  Wideband speech first: ../shared/data/get-debian-speech.sh $(CURDIR)/model/cache/debian-speech
 #   make train TRAIN_RESUME=1   continue an interrupted run from model/checkpoints/
 # CI never trains: it only runs the tests below against the committed blob and golden vectors.
@@ -51,6 +51,7 @@ TRAIN_GUARD_RUN   := $(TRAIN_RUN)-guard
 
 train: $(DSP_SO)
 	@$(PYTHON) -c 'import numpy, scipy, soundfile, torch' || { echo "make train needs python3-numpy python3-scipy python3-soundfile python3-torch" >&2; exit 1; }
+	@command -v ffmpeg >/dev/null || { echo "make train needs ffmpeg (it decodes the G.722 prompts of get-debian-speech.sh): apt-get install ffmpeg" >&2; exit 1; }
 	QUELL_DSP_LIB=$(DSP_SO) $(TRAIN_NICE) $(PYTHON) model/data.py --out $(TRAIN_CACHE) \
 	  --clips $(TRAIN_CLIPS) --seed $(TRAIN_SEED) --reuse
 	QUELL_DSP_LIB=$(DSP_SO) $(TRAIN_NICE) $(PYTHON) model/train.py --cache $(TRAIN_CACHE) \
