@@ -61,7 +61,7 @@ static const struct {
   const char *name;
   float def, tolerance;
 } ladspa_documented_defaults[] = {
-    {"Enabled", 1.0f, 0.0f},           {"Attenuation limit (dB)", 25.0f, 0.001f},
+    {"Enabled", 1.0f, 0.0f},           {"Attenuation limit (dB)", 50.0f, 0.001f},
     {"Voice gate", 0.0f, 0.0f},        {"Gate threshold", 0.5f, 0.001f},
     {"Gate hold (ms)", 299.0f, 0.5f},  {"Gate floor (dB)", -20.0f, 0.001f}};
 
