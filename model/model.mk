@@ -35,17 +35,17 @@ TRAIN_GUARD_SPEC  ?= 4
 # enhanced and clean band envelopes over 320 ms voiced segments). Second stages from the same
 # first stage, weight 0 / 1 / 3 / 8 / 20 / 50: dev/mix48 STOI 0.820 / 0.822 / 0.824 / 0.827 /
 # 0.830 / 0.831, SI-SDR 9.32 ... 9.53 / 9.54 dB, DNSMOS OVRL 2.18 ... 2.22 / 2.23; 50 removed
-# 0.8 dB less of held-out speech-free noise than 20 for +0.001 STOI, so 20 (model/MODEL.md).
+# 0.8 dB less of held-out speech-free noise than 20 for +0.001 STOI, so 20 (model/HISTORY.md).
 TRAIN_GUARD_STOI  ?= 20
 # ... and aims at the Wiener gain E_clean / E_noisy (the least-squares band gain, = g^2 of the
 # cache's amplitude ratio g) instead of g: with exact gains, the noisy dev/mix48 input through the
 # engine's filterbank scores OVRL 2.46 / SI-SDR 15.58 dB with g^2 against 2.36 / 14.91 dB with g
-# (STOI 0.950 vs 0.960; g^3: 2.41, g^0.5: 2.13), see model/MODEL.md.
+# (STOI 0.950 vs 0.960; g^3: 2.41, g^0.5: 2.13), see model/HISTORY.md.
 TRAIN_GUARD_TARGET_POWER ?= 2
 # The band-domain SDR term (model/train.py --sdr-weight) stays off: second stages from the same
 # first stage with weight 0.1 / 0.3 gave dev/mix48 SI-SDR 9.65 / 9.68 dB (shipped 9.49) but STOI
 # 0.826 / 0.824 (0.829), DNSMOS OVRL 2.245 / 2.237 (2.250), and on NOIZEUS (240-item subset)
-# SI-SDR 8.37 / 8.22 (8.43), 0 dB SNR -0.75 / -1.23 (0.04); model/MODEL.md.
+# SI-SDR 8.37 / 8.22 (8.43), 0 dB SNR -0.75 / -1.23 (0.04); model/HISTORY.md.
 TRAIN_GUARD_SDR   ?= 0
 TRAIN_GUARD_RUN   := $(TRAIN_RUN)-guard
 
