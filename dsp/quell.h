@@ -46,7 +46,7 @@ typedef struct {
 
 /* Defaults (also the TTL defaults; plugin/quell_ports.h reads them from here). */
 /* 50 dB, not 30 (until 2026-12-07): on dev/wild48's street noises the 30 dB floor was what kept
- * DNSMOS BAK under RNNoise's (which has no limit), for 0.004 of STOI (model/MODEL.md). */
+ * DNSMOS BAK under RNNoise's (which has no limit), for 0.004 of STOI (model/HISTORY.md). */
 #define QUELL_DEFAULT_ATTEN_LIMIT_DB 50.0f
 #define QUELL_DEFAULT_GATE_THRESHOLD 0.5f
 #define QUELL_DEFAULT_GATE_HOLD_MS 300.0f

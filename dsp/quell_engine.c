@@ -190,7 +190,7 @@ static void quell_engine_reset_estimator(QuellEngine *e)
    * silence, push-to-talk), is not turned down. Starting closed scored DNSMOS OVRL 0.03 higher
    * on dev/mix48 and 0.12 on NOIZEUS's 2-3 s files, and turned such first words down by 3 dB
    * (dev/mix48) to 7 dB (NOIZEUS) more in their first 15 ms (model/smoothing_sweep.py,
-   * model/MODEL.md). */
+   * model/HISTORY.md). */
   for (uint32_t b = 0; b < e->nb; b++) e->gain_rise[b] = e->gain[b] = 1.0f;
   e->gate_gain = 1.0f;
   e->gate_hold_left = 0;

@@ -104,25 +104,17 @@ def pct(p):
     return f"{p * 100:.3g} %"
 
 
-def pool_groups(pool, folders, shares):
+def pool_groups(folders, shares):
     """[(label, [folders], share of the pool's draws or None, split)] as data.pool_weights draws
-    them: a group's share renormalised over the groups present, files no group names sharing
-    what is left (at least 10 %). Without shares (caches before recipe 6): one group, by file."""
+    them (data.group_folders, data.rest_share), shares renormalised over the groups present.
+    Without shares (caches before recipe 6): one group, by file."""
     if not shares:
         return [("all", list(folders), None, False)]
-    out, claimed = [], set()
-    for prefix, share, split in shares:
-        mine = [f for f in folders if f not in claimed  # the first matching group owns a folder
-                and (f == prefix or f.startswith(prefix + "/"))]
-        if mine:
-            out.append((prefix, mine, share, split))
-            claimed.update(mine)
-    rest = [f for f in folders if f not in claimed]
-    total = sum(g[2] for g in out)
+    groups, rest = data.group_folders(folders, shares)
     if rest:
-        out.append(("other", rest, max(1.0 - total, 0.1), False))
-        total += out[-1][2]
-    return [(lab, fs, s / total if total > 0 else None, sp) for lab, fs, s, sp in out]
+        groups.append(("other", rest, data.rest_share(groups), False))
+    total = sum(g[2] for g in groups)
+    return [(lab, fs, s / total if total > 0 else None, sp) for lab, fs, s, sp in groups]
 
 
 def data_table(meta):
@@ -138,7 +130,7 @@ def data_table(meta):
         folders = f.get(pool) or []
         if not folders:
             continue
-        groups = pool_groups(pool, folders, shares.get(pool))
+        groups = pool_groups(folders, shares.get(pool))
         name = POOL_NAMES.get(pool, pool)
         if pool == "speechwb":
             name += f" ({pct(data.WIDEBAND_SPEECH_P)} of the clips with speech)"

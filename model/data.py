@@ -173,29 +173,47 @@ def source_folder(path, data_dir=DEFAULT_DATA, debian_dir=DEFAULT_DEBIAN):
     return os.path.dirname(path)
 
 
+def group_folders(folders, shares):
+    """([(prefix, [folders], share, split)], [rest]): each POOL_SHARES-style group (prefix,
+    share, split) with the folders it owns, in order (the first matching group owns a folder;
+    a group owning none is left out), and the folders no group names. pool_weights draws by
+    it; model/card.py tabulates it."""
+    groups, claimed = [], set()
+    for prefix, share, split in shares:
+        mine = [f for f in folders if f not in claimed
+                and (f == prefix or f.startswith(prefix + "/"))]
+        if mine:
+            groups.append((prefix, mine, share, split))
+            claimed.update(mine)
+    return groups, [f for f in folders if f not in claimed]
+
+
+def rest_share(groups):
+    """What the folders no group names share between them: what the groups leave, at least
+    10 % (so a new folder is never starved)."""
+    return max(1.0 - sum(share for _, _, share, _ in groups), 0.1)
+
+
 def pool_weights(pool, folders_of_items):
-    """Per-item draw probabilities for one pool from POOL_SHARES (see there); items whose
-    folder no group names share what is left evenly by file."""
-    n = len(folders_of_items)
-    w = np.zeros(n)
-    groups = POOL_SHARES.get(pool, [])
-    claimed = np.zeros(n, bool)
-    for prefix, share, split in groups:
-        idx = [i for i, f in enumerate(folders_of_items)  # a group listed earlier keeps its own
-               if not claimed[i] and (f == prefix or f.startswith(prefix + "/"))]
-        if not idx:
-            continue
-        claimed[idx] = True
+    """Per-item draw probabilities for one pool from POOL_SHARES (see there), grouped by
+    group_folders: a group's share evenly by file (or by folder, then file, when it is split);
+    items whose folder no group names share rest_share evenly by file."""
+    w = np.zeros(len(folders_of_items))
+    groups, rest = group_folders(list(dict.fromkeys(folders_of_items)),
+                                 POOL_SHARES.get(pool, []))
+    for _, fs, share, split in groups:
+        mine = set(fs)
+        idx = [i for i, f in enumerate(folders_of_items) if f in mine]
         if split:
-            subs = sorted({folders_of_items[i] for i in idx})
-            for sub in subs:
+            for sub in sorted(mine):
                 sidx = [i for i in idx if folders_of_items[i] == sub]
-                w[sidx] = share / len(subs) / len(sidx)
+                w[sidx] = share / len(mine) / len(sidx)
         else:
             w[idx] = share / len(idx)
-    rest = np.flatnonzero(~claimed)
-    if len(rest):
-        w[rest] = max(1.0 - w.sum(), 0.1) / len(rest)
+    if rest:
+        mine = set(rest)
+        idx = [i for i, f in enumerate(folders_of_items) if f in mine]
+        w[idx] = max(1.0 - w.sum(), 0.1) / len(idx)  # rest_share(groups), summed as recipe 8 drew it
     return w / w.sum() if w.sum() > 0 else w
 
 
@@ -245,6 +263,10 @@ class Sources:
                     if got is not None:
                         items.append((got[0], got[1], p))
                 self.sets[k] = items
+                # Each file's own directory, not the folder list_sources names: a split group
+                # (Asterisk) is drawn evenly per prompt sub-folder (dictate/, digits/, ...), as
+                # recipe 8's cache was; list_sources' per-voice folders would move 0.2 % of
+                # the draws.
                 folders = [source_folder(p, data_dir, debian_dir) for _, _, p in items]
                 self.weights[k] = pool_weights(k, folders)
                 self.minutes[k] = sum(len(x) / r for x, r, _ in items) / 60.0

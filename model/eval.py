@@ -551,7 +551,7 @@ def voice_interferer_group(item):
     """'other voices' when the item's noise recording is dominated by people talking, laughing or
     playing (its name holds one of VOICE_INTERFERER_WORDS), else
     'other noise'. Such interferers are speech-like, so a band-gain estimator has to tell the
-    talker from the crowd: the split shows where a set's DNSMOS is lost (model/MODEL.md)."""
+    talker from the crowd: the split shows where a set's DNSMOS is lost (model/HISTORY.md)."""
     if item.noise is None:
         return None
     voiced = any(word in item.noise.lower() for word in VOICE_INTERFERER_WORDS)

@@ -36,7 +36,7 @@ Clips are 1000 frames, trained as four 250-frame chunks with the GRU state carri
 (truncated back-propagation, one optimiser update per chunk), so each clip starts from zero
 state as the plugin does. 1400 steps = 5600 updates = 44.8 M frames (about 3.2 passes over the
 14000-clip cache): about 27,000 frames/s wall on an idle 2-core machine (batch 32 is the
-fastest per frame here: 64 and 128 run at 23,000 and 17,000 frames/s); MODEL.md has the
+fastest per frame here: 64 and 128 run at 23,000 and 17,000 frames/s); model/MODEL.md has the
 measured wall and CPU times.
 Checkpoints: model/checkpoints/<run>.pt every --ckpt-every steps and at the end; `--resume`
 continues from one (same batches, same result as an uninterrupted run).
@@ -148,7 +148,7 @@ def onset_factor(t0, T, onset_guard, onset_frames):
     1 + onset_guard * exp(-t / onset_frames). A clip starts from zero state as the plugin does
     after instantiate, and a network trained on the old features (no MEAN_WARMUP) turned the first
     words of short files down. The guard against eating speech weighs more there. Off: measured
-    on those features it gave a fifth of what the feature warm-up gave (model/MODEL.md)."""
+    on those features it gave a fifth of what the feature warm-up gave (model/HISTORY.md)."""
     t = torch.arange(t0, t0 + T, dtype=torch.float32)
     return 1.0 + onset_guard * torch.exp(-t / max(float(onset_frames), 1.0))
 
