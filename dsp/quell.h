@@ -60,12 +60,15 @@ QUELL_API void quell_params_default(QuellParams *p);
 QUELL_API QuellModel *quell_model_load_file(const char *path, char *err, size_t err_len);
 QUELL_API QuellModel *quell_model_load_memory(const void *data, size_t size, char *err, size_t err_len);
 QUELL_API void quell_model_free(QuellModel *model);
+/* CRC-32 of the blob the model was read from (its last four bytes): how logs, hosts and saved
+ * state name a model. */
+QUELL_API uint32_t quell_model_crc(const QuellModel *model);
 
 /* True if the engine can run natively at this rate (16 kHz..192 kHz). */
 QUELL_API int quell_rate_supported(double rate);
 
 /* Creates an engine for `channels` channels (1..QUELL_MAX_CHANNELS) at `rate`. The model must
- * outlive the engine. Channels share one gain estimate (linked), so the image never wanders.
+ * outlive the engine (the engine never frees it, even after a swap). Channels share one gain estimate (linked), so the image never wanders.
  * Returns NULL with one line in err on failure (unsupported rate, channels, out of memory). */
 QUELL_API QuellEngine *quell_engine_create(const QuellModel *model, double rate, int channels, char *err,
                                  size_t err_len);
@@ -86,10 +89,47 @@ QUELL_API void quell_engine_set_params(QuellEngine *engine, const QuellParams *p
 QUELL_API void quell_engine_process(QuellEngine *engine, const float *const *in, float *const *out,
                           uint32_t n);
 
+/* A model made ready to replace an engine's model while it runs (a file chosen in the plugin's
+ * `model` parameter): it holds the model and the network state sized for it, so the audio
+ * thread only swaps a pointer. Prepare and free are instantiation class (call them on a worker
+ * thread); swap is audio class. */
+typedef struct QuellEngineModel QuellEngineModel;
+
+/* Checks that `model` computes the same features as the engine's (hop, window, bands, feature
+ * count and flags: the analysis state is shared across a swap) and builds its network state.
+ * The network's size may differ. On success the result owns `model`; on failure returns NULL
+ * with one line in err and the caller keeps `model`. Safe while the engine runs on another
+ * thread: it reads only what never changes after create. */
+QUELL_API QuellEngineModel *quell_engine_model_prepare(const QuellEngine *engine, QuellModel *model,
+                                                        char *err, size_t err_len);
+/* Makes `next` the engine's model from the next frame on (the recurrent state starts from zero,
+ * as after a reset; features, gain smoothing and the signal path carry on) and returns the one
+ * it replaces, for the caller to free off the audio thread. Audio class. */
+QUELL_API QuellEngineModel *quell_engine_model_swap(QuellEngine *engine, QuellEngineModel *next);
+/* The model a prepared (or swapped-out) object holds. */
+QUELL_API const QuellModel *quell_engine_model_get(const QuellEngineModel *m);
+/* Frees the network state, and the model if prepare took it (not the one given to create). */
+QUELL_API void quell_engine_model_free(QuellEngineModel *m);
+/* The model the engine runs now. Audio class. */
+QUELL_API const QuellModel *quell_engine_model(const QuellEngine *engine);
+
 /* Most recent voice probability (0..1) from the model. */
 QUELL_API float quell_engine_voice_probability(const QuellEngine *engine);
 /* Most recent reduction in dB (>= 0): energy removed from the last frame, including the gate. */
 QUELL_API float quell_engine_reduction_db(const QuellEngine *engine);
+
+/* For displays (plugin/quell_inline_display.c, meters). The gain bands lie on an ERB-like scale
+ * fixed in Hz by the model; bands above the Nyquist frequency exist but only ever see silence. */
+/* Number of gain bands (the model's nb_bands, at most 128). */
+QUELL_API uint32_t quell_engine_band_count(const QuellEngine *engine);
+/* Copies up to max band centre frequencies (Hz, ascending); returns how many. Constant. */
+QUELL_API uint32_t quell_engine_band_centres(const QuellEngine *engine, float *hz, uint32_t max);
+/* Copies up to max of the gains (linear, 0..1) applied to each band in the last frame, attenuation
+ * limit and voice gate included (1 after a reset and in digital silence); returns how many.
+ * Audio class. */
+QUELL_API uint32_t quell_engine_band_gains(const QuellEngine *engine, float *gains, uint32_t max);
+/* Current voice-gate gain (linear): 1 while open or off, down to the floor while closed. */
+QUELL_API float quell_engine_gate_gain(const QuellEngine *engine);
 
 #ifdef __cplusplus
 }

@@ -132,6 +132,7 @@ QuellModel *quell_model_load_memory(const void *data, size_t size, char *err, si
     quell_blob_fail(err, err_len, "out of memory loading weights");
     return NULL;
   }
+  m->crc = want_crc;
   QuellConfig *c = &m->cfg;
   c->hop_us = quell_blob_u32(b + 16);
   c->window_hops = quell_blob_u32(b + 20);
@@ -287,3 +288,5 @@ void quell_model_free(QuellModel *model)
   free(model->storage);
   free(model);
 }
+
+uint32_t quell_model_crc(const QuellModel *model) { return model ? model->crc : 0u; }

@@ -12,6 +12,7 @@
 
 #include "quell.h"
 #include "quell_analysis.h"
+#include "quell_bands.h"
 #include "quell_fpu.h"
 #include "quell_gain_smoothing.h"
 #include "quell_model.h"
@@ -34,10 +35,19 @@
  * output during such silence is 0 either way, and silence then costs almost nothing. */
 #define QUELL_SILENCE_RESET_MS 1000.0
 
-struct QuellEngine {
+/* A model with the network state sized for it: what a live model change swaps in one step. */
+struct QuellEngineModel {
   const QuellModel *model;
-  QuellAnalysis *analysis;
+  QuellModel *owned; /* == model when prepare took it; NULL for the model given to create */
   QuellNet *net;
+};
+
+struct QuellEngine {
+  const QuellModel *model; /* == slot->model, cached for the audio path */
+  QuellEngineModel *slot;
+  QuellConfig cfg;         /* the features' configuration: fixed at create, shared by every model */
+  QuellAnalysis *analysis;
+  QuellNet *net;           /* == slot->net */
   int channels;
   double rate;
   uint32_t hop, window, bins, nb, latency, fill;
@@ -51,6 +61,8 @@ struct QuellEngine {
   uint32_t dry_pos;
 
   float *features, *gain_raw, *gain_rise, *gain, *bin_gain;
+  float *band_gain;   /* last frame's applied band gains (limit and gate included), for displays */
+  float *band_hz;     /* band centres in Hz, constant */
 
   QuellParams target;
   float limit_db;       /* smoothed attenuation limit */
@@ -113,11 +125,15 @@ QuellEngine *quell_engine_create(const QuellModel *model, double rate, int chann
   QuellEngine *e = calloc(1, sizeof *e);
   if (!e) goto oom;
   e->model = model;
+  e->cfg = model->cfg;
   e->rate = rate;
   e->channels = channels;
-  e->analysis = quell_analysis_create(&model->cfg, rate);
-  e->net = quell_net_create(model);
-  if (!e->analysis || !e->net) goto oom;
+  e->analysis = quell_analysis_create(&e->cfg, rate);
+  e->slot = calloc(1, sizeof *e->slot);
+  if (!e->analysis || !e->slot) goto oom;
+  e->slot->model = model;
+  e->slot->net = e->net = quell_net_create(model);
+  if (!e->net) goto oom;
   e->hop = e->analysis->hop;
   e->window = e->analysis->window;
   e->bins = e->analysis->bins;
@@ -137,8 +153,20 @@ QuellEngine *quell_engine_create(const QuellModel *model, double rate, int chann
   e->gain_rise = calloc(e->nb, sizeof(float));
   e->gain = calloc(e->nb, sizeof(float));
   e->bin_gain = calloc(e->bins, sizeof(float));
-  if (!e->chunk_in || !e->features || !e->gain_raw || !e->gain_rise || !e->gain || !e->bin_gain)
+  e->band_gain = calloc(e->nb, sizeof(float));
+  e->band_hz = calloc(e->nb, sizeof(float));
+  if (!e->chunk_in || !e->features || !e->gain_raw || !e->gain_rise || !e->gain || !e->bin_gain ||
+      !e->band_gain || !e->band_hz)
     goto oom;
+  {
+    double *hz = calloc(e->nb, sizeof(double));
+    if (!hz || quell_bands_centres(&model->cfg, hz) != 0) {
+      free(hz);
+      goto oom;
+    }
+    for (uint32_t b = 0; b < e->nb; b++) e->band_hz[b] = (float)hz[b];
+    free(hz);
+  }
 
   const double hop_s = (double)e->hop / rate;
   e->control_coef = (float)(1.0 - exp(-hop_s / (QUELL_CONTROL_MS * 1e-3)));
@@ -171,10 +199,83 @@ void quell_engine_destroy(QuellEngine *e)
   free(e->gain_rise);
   free(e->gain);
   free(e->bin_gain);
-  quell_net_destroy(e->net);
+  free(e->band_gain);
+  free(e->band_hz);
+  quell_engine_model_free(e->slot);
   quell_analysis_destroy(e->analysis);
   free(e);
 }
+
+/* Fields that decide what the features are; the network's own sizes may differ across a swap. */
+static int quell_engine_same_features(const QuellConfig *a, const QuellConfig *b, char *err,
+                                      size_t err_len)
+{
+#define QUELL_SAME(field, fmt)                                                                   \
+  if (a->field != b->field) {                                                                    \
+    if (err && err_len)                                                                          \
+      snprintf(err, err_len,                                                                     \
+               "model computes other features than the running one: " #field " " fmt " (running " \
+               fmt ")",                                                                          \
+               b->field, a->field);                                                              \
+    return 0;                                                                                    \
+  }
+  QUELL_SAME(hop_us, "%u")
+  QUELL_SAME(window_hops, "%u")
+  QUELL_SAME(nb_bands, "%u")
+  QUELL_SAME(band_fmax_hz, "%g")
+  QUELL_SAME(band_min_hz, "%g")
+  QUELL_SAME(norm_tau_ms, "%g")
+  QUELL_SAME(nfeat, "%u")
+  QUELL_SAME(feature_flags, "0x%x")
+#undef QUELL_SAME
+  return 1;
+}
+
+QuellEngineModel *quell_engine_model_prepare(const QuellEngine *e, QuellModel *model, char *err,
+                                             size_t err_len)
+{
+  if (!e || !model) {
+    quell_engine_fail(err, err_len, "no model", 0);
+    return NULL;
+  }
+  /* e->cfg, never e->model: the audio thread may be swapping that pointer right now. */
+  if (!quell_engine_same_features(&e->cfg, &model->cfg, err, err_len)) return NULL;
+  QuellEngineModel *m = calloc(1, sizeof *m);
+  if (m) m->net = quell_net_create(model);
+  if (!m || !m->net) {
+    free(m);
+    quell_engine_fail(err, err_len, "out of memory preparing the model", 0);
+    return NULL;
+  }
+  m->model = model;
+  m->owned = model;
+  return m;
+}
+
+QuellEngineModel *quell_engine_model_swap(QuellEngine *e, QuellEngineModel *next)
+{
+  QuellEngineModel *prev = e->slot;
+  if (!next || next == prev) return NULL;
+  /* A fresh net has zero state, as the model was trained to start; the old model's state
+   * means nothing to the new weights. Gain smoothing carries on, so the change is a glide. */
+  quell_net_reset(next->net);
+  e->slot = next;
+  e->model = next->model;
+  e->net = next->net;
+  return prev;
+}
+
+const QuellModel *quell_engine_model_get(const QuellEngineModel *m) { return m ? m->model : NULL; }
+
+void quell_engine_model_free(QuellEngineModel *m)
+{
+  if (!m) return;
+  quell_net_destroy(m->net);
+  quell_model_free(m->owned);
+  free(m);
+}
+
+const QuellModel *quell_engine_model(const QuellEngine *e) { return e->model; }
 
 uint32_t quell_engine_latency(const QuellEngine *e) { return e->latency; }
 
@@ -191,7 +292,7 @@ static void quell_engine_reset_estimator(QuellEngine *e)
    * on dev/mix48 and 0.12 on NOIZEUS's 2-3 s files, and turned such first words down by 3 dB
    * (dev/mix48) to 7 dB (NOIZEUS) more in their first 15 ms (model/smoothing_sweep.py,
    * model/HISTORY.md). */
-  for (uint32_t b = 0; b < e->nb; b++) e->gain_rise[b] = e->gain[b] = 1.0f;
+  for (uint32_t b = 0; b < e->nb; b++) e->gain_rise[b] = e->gain[b] = e->band_gain[b] = 1.0f;
   e->gate_gain = 1.0f;
   e->gate_hold_left = 0;
 }
@@ -261,6 +362,22 @@ void quell_engine_set_params(QuellEngine *e, const QuellParams *p)
 
 float quell_engine_voice_probability(const QuellEngine *e) { return e->voice_prob; }
 float quell_engine_reduction_db(const QuellEngine *e) { return e->reduction_db; }
+float quell_engine_gate_gain(const QuellEngine *e) { return e->gate_gain; }
+uint32_t quell_engine_band_count(const QuellEngine *e) { return e->nb; }
+
+uint32_t quell_engine_band_centres(const QuellEngine *e, float *hz, uint32_t max)
+{
+  const uint32_t n = e->nb < max ? e->nb : max;
+  memcpy(hz, e->band_hz, sizeof(float) * n);
+  return n;
+}
+
+uint32_t quell_engine_band_gains(const QuellEngine *e, float *gains, uint32_t max)
+{
+  const uint32_t n = e->nb < max ? e->nb : max;
+  memcpy(gains, e->band_gain, sizeof(float) * n);
+  return n;
+}
 
 /* Voice gate state machine, once per frame: open at once when voice is likely, keep open for
  * the hold time after it was last seen, then glide down to the floor. The floor is never
@@ -315,10 +432,9 @@ static void quell_engine_frame(QuellEngine *e)
   const float floor_gain = e->limit_db >= 99.5f ? 0.0f : powf(10.0f, -e->limit_db / 20.0f);
   const float gate = quell_engine_gate(e, vp);
   quell_gain_smoothing_step(&e->smoothing, e->gain_raw, vp, e->gain_rise, e->gain, nb);
-  float final_gain[128];
   for (uint32_t b = 0; b < nb; b++)
-    final_gain[b] = (floor_gain + (1.0f - floor_gain) * e->gain[b]) * gate;
-  quell_bands_interpolate(e->analysis->bands, final_gain, e->bin_gain);
+    e->band_gain[b] = (floor_gain + (1.0f - floor_gain) * e->gain[b]) * gate;
+  quell_bands_interpolate(e->analysis->bands, e->band_gain, e->bin_gain);
 
   /* Reduction meter: energy removed from this frame. */
   double before = 1e-20, after = 1e-20;

@@ -24,6 +24,7 @@ typedef struct {
 
 struct QuellModel {
   QuellConfig cfg;
+  uint32_t crc;   /* the blob's trailing CRC-32: the model's name in logs and host state */
   float *storage; /* owns every tensor's data */
   QuellTensor norm_mean, norm_scale;
   QuellTensor input_weight, input_bias;
