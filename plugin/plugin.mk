@@ -6,7 +6,7 @@
 #   make fixture-bundle    build/test-lv2/quell.lv2/ and build/test-ladspa/ with a fixture blob
 #   make install           $(DESTDIR)$(LV2DIR)/quell.lv2/ and $(DESTDIR)$(LADSPADIR)/
 
-$(foreach p,lv2 lilv-0,$(call quell_pkg,$(p)))
+$(foreach p,lv2 lilv-0 cairo,$(call quell_pkg,$(p)))
 ifneq ($(shell printf '\043include <ladspa.h>\n' | $(CC) -E - >/dev/null 2>&1 && echo ok),ok)
 $(error missing ladspa.h (Debian package ladspa-sdk): run the set-up command in README.md)
 endif
@@ -14,11 +14,17 @@ endif
 LV2_CFLAGS  = $(shell pkg-config --cflags lv2)
 LILV_CFLAGS = $(shell pkg-config --cflags lilv-0)
 LILV_LIBS   = $(shell pkg-config --libs lilv-0)
+# cairo draws the inline display (plugin/quell_inline_display.c) in the LV2 plugin only.
+CAIRO_CFLAGS = $(shell pkg-config --cflags cairo)
+CAIRO_LIBS   = $(shell pkg-config --libs cairo)
 
 PLUGIN_BUNDLE  := $(BUILD)/quell.lv2
 PLUGIN_LADSPA  := $(BUILD)/ladspa
 PLUGIN_TTLGEN  := $(BUILD)/plugin/quell_ttlgen
 PLUGIN_HDRS    := plugin/quell_glue.h plugin/quell_ports.h dsp/quell.h
+PLUGIN_DISPLAY_HDRS := plugin/quell_inline_display.h plugin/quell_display_snapshot.h \
+                       plugin/quell_lv2_inline_display.h
+PLUGIN_DISPLAY_OBJS := $(BUILD)/plugin/quell_inline_display.o $(BUILD)/plugin/quell_display_snapshot.o
 # Only the descriptor functions are exported (plugin/exports.map); --no-undefined makes a missing
 # engine symbol a link error here rather than a dlopen failure inside somebody's host (not under
 # sanitizers: a clang-sanitized .so leaves the runtime's symbols to the executable). -z now binds
@@ -32,14 +38,14 @@ PLUGIN_LDFLAGS  = -shared -Wl,--version-script=plugin/exports.map $(if $(SAN_FLA
 # The shipped weights go into the bundle when they exist (tests use fixture bundles instead).
 PLUGIN_BLOB := $(wildcard $(QUELL_BLOB))
 
-$(BUILD)/plugin/%.o: plugin/%.c $(PLUGIN_HDRS)
+$(BUILD)/plugin/%.o: plugin/%.c $(PLUGIN_HDRS) $(PLUGIN_DISPLAY_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(Q_CFLAGS) $(LV2_CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(Q_CFLAGS) $(LV2_CFLAGS) $(CAIRO_CFLAGS) -c $< -o $@
 
-$(PLUGIN_BUNDLE)/quell.so: $(BUILD)/plugin/lv2.o $(BUILD)/plugin/quell_glue.o $(DSP_LIB) plugin/exports.map plugin/plugin.mk
+$(PLUGIN_BUNDLE)/quell.so: $(BUILD)/plugin/lv2.o $(BUILD)/plugin/quell_glue.o $(PLUGIN_DISPLAY_OBJS) $(DSP_LIB) plugin/exports.map plugin/plugin.mk
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_LDFLAGS) $(Q_LDFLAGS) -o $@ $(BUILD)/plugin/lv2.o $(BUILD)/plugin/quell_glue.o \
-	  $(DSP_LIB) $(DSP_LIBS)
+	  $(PLUGIN_DISPLAY_OBJS) $(DSP_LIB) $(DSP_LIBS) $(CAIRO_LIBS)
 
 $(PLUGIN_LADSPA)/quell_ladspa.so: $(BUILD)/plugin/ladspa.o $(BUILD)/plugin/quell_glue.o $(DSP_LIB) plugin/exports.map plugin/plugin.mk
 	@mkdir -p $(@D)
@@ -47,7 +53,7 @@ $(PLUGIN_LADSPA)/quell_ladspa.so: $(BUILD)/plugin/ladspa.o $(BUILD)/plugin/quell
 	  $(DSP_LIB) $(DSP_LIBS) -ldl -lpthread
 
 # TTL is generated from plugin/quell_ports.h by a build-time tool (no hand-written port lists).
-$(PLUGIN_TTLGEN): plugin/quell_ttlgen.c plugin/quell_ports.h dsp/quell.h
+$(PLUGIN_TTLGEN): plugin/quell_ttlgen.c plugin/quell_ports.h dsp/quell.h plugin/quell_lv2_inline_display.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(Q_CFLAGS) -o $@ $<
 

@@ -136,6 +136,12 @@ static void quell_glue_params(const QuellGlue *glue, QuellParams *params) {
   params->gate_floor_db = quell_glue_control(glue, QUELL_CONTROL_GATE_FLOOR);
 }
 
+const QuellEngine *quell_glue_engine(const QuellGlue *glue) { return glue->engine; }
+
+void quell_glue_current_params(const QuellGlue *glue, QuellParams *params) {
+  quell_glue_params(glue, params);
+}
+
 void quell_glue_activate(QuellGlue *glue) {
   QuellParams params;
   /* Reset starts the smoothed controls at their targets, so hand the engine the host's current

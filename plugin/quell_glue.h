@@ -43,6 +43,12 @@ void quell_glue_connect(QuellGlue *glue, uint32_t port, void *data);
 /* Clears the signal state (host activate). */
 void quell_glue_activate(QuellGlue *glue);
 
+/* For the inline display (plugin/quell_inline_display.h), which reads the engine's meters from
+ * run() after quell_glue_run: the engine, and the controls as the engine was given them. Audio
+ * class. */
+const QuellEngine *quell_glue_engine(const QuellGlue *glue);
+void quell_glue_current_params(const QuellGlue *glue, QuellParams *params);
+
 /* One host run() call. Writes the latency port first, on every call (n = 0 and before activate
  * included); unconnected control inputs read as their defaults, unconnected outputs are skipped;
  * if any audio port is unconnected no audio is processed. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "quell_lv2_inline_display.h"
 #include "quell_ports.h"
 
 /* The LV2 version of the plugin description (lv2core: an odd minor version marks a development
@@ -138,6 +139,10 @@ static void quell_ttlgen_plugin_one(FILE *f, const char *uri, const char *varian
   /* hardRTCapable: run() never allocates, locks or does I/O (tests/test_realtime.c proves it).
    * log:log and urid:map are used when offered, never required. */
   fputs("\tlv2:optionalFeature lv2:hardRTCapable, log:log, urid:map ;\n", f);
+  /* The inline display in Ardour's and Carla's mixer strips (plugin/quell_inline_display.h):
+   * drawn only when the host offers queue_draw; other hosts see no difference. */
+  fputs("\tlv2:optionalFeature <" QUELL_LV2_INLINEDISPLAY__queue_draw "> ;\n", f);
+  fputs("\tlv2:extensionData <" QUELL_LV2_INLINEDISPLAY__interface "> ;\n", f);
   fprintf(f, "\tpg:mainInput <" QUELL_URI_BASE "#%s_in> ;\n", variant);
   fprintf(f, "\tpg:mainOutput <" QUELL_URI_BASE "#%s_out> ;\n", variant);
   fputs("\tlv2:port ", f);
@@ -198,6 +203,11 @@ static void quell_ttlgen_plugin(FILE *f) {
         "\tdoap:maintainer [\n\t\ta foaf:Person ;\n\t\tfoaf:name \"" QUELL_MAINTAINER_NAME "\" ;\n"
         "\t\tfoaf:mbox <" QUELL_MAINTAINER_MBOX "> ;\n"
         "\t\tfoaf:homepage <" QUELL_MAINTAINER_HOMEPAGE ">\n\t] .\n",
+        f);
+  /* The inline-display extension publishes no Turtle of its own that validators load: say what
+   * its two URIs are, so lv2_validate can check the plugins' use of them. */
+  fputs("\n<" QUELL_LV2_INLINEDISPLAY__queue_draw ">\n\ta lv2:Feature .\n"
+        "\n<" QUELL_LV2_INLINEDISPLAY__interface ">\n\ta lv2:ExtensionData .\n",
         f);
   for (g = 0; g < sizeof quell_ttl_groups / sizeof quell_ttl_groups[0]; ++g) {
     fprintf(f, "\n<" QUELL_URI_BASE "#%s>\n\ta pg:Group ;\n\tlv2:symbol \"%s\" ;\n\trdfs:label ",
