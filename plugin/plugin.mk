@@ -146,6 +146,14 @@ $(BUILD)/tests/test_realtime: tests/test_realtime.c tests/test_lv2_host.c tests/
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_TEST_CFLAGS) -o $@ $< tests/test_lv2_host.c $(Q_LDFLAGS) $(LILV_LIBS) -ldl -lpthread -lm
 
+# The inline display as a host drives it (lilv, the queue_draw feature, render on a second thread).
+PLUGIN_TESTS += test_inline_display
+$(BUILD)/tests/test_inline_display: tests/test_inline_display.c tests/test_lv2_host.c tests/test_lv2_host.h \
+                                    $(PLUGIN_HDRS) plugin/quell_lv2_inline_display.h
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_TEST_CFLAGS) $(CAIRO_CFLAGS) -o $@ $< tests/test_lv2_host.c $(Q_LDFLAGS) $(LILV_LIBS) \
+	  $(CAIRO_LIBS) -lpthread -lm
+
 # The interposer is preloaded by test_realtime itself (it re-executes with LD_PRELOAD); built
 # without sanitizers, whose own allocator would shadow it.
 $(BUILD)/tests/rt_interposer.so: tests/rt_interposer.c

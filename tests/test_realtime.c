@@ -2,7 +2,8 @@
  * thread creation or wake-up, sleep, file or console I/O, mmap. It re-executes itself with
  * LD_PRELOAD=build/tests/rt_interposer.so, loads the system's default OpenBLAS (the pthread
  * variant, which takes a mutex in large sgemv calls) before the plugin, then hosts the fixture
- * bundle through lilv (mono and stereo) and the LADSPA .so through dlopen (both descriptors),
+ * bundle through lilv (mono and stereo; at 48 kHz once more with the inline display's queue_draw
+ * feature, so the display's publication from run() is counted too) and the LADSPA .so through dlopen (both descriptors),
  * arming the interposer around each run() call only, over thousands of random block sizes
  * (0..4096) with random control changes, NaN bursts and denormals. It asserts zero counted calls
  * and no new threads (/proc/self/task) across all run() calls. Instantiate, activate and
@@ -18,6 +19,7 @@
 
 #include <ladspa.h>
 
+#include "../plugin/quell_lv2_inline_display.h"
 #include "../plugin/quell_ports.h"
 #include "test_lv2_host.h"
 
@@ -150,13 +152,27 @@ static void report(const char *what, unsigned long blocks) {
   rt_reset();
 }
 
-static void test_lv2(LilvWorld *world, const char *uri, double rate, Signal *s) {
+/* The inline display's queue_draw, as a host offers it: run() calls it, so it must be realtime
+ * safe here too (a counter). */
+static volatile unsigned long queued_draws;
+static void count_draw(void *handle) {
+  (void)handle;
+  queued_draws++;
+}
+static QuellLv2InlineDisplay display_queue = {NULL, count_draw};
+static const LV2_Feature display_feature = {QUELL_LV2_INLINEDISPLAY__queue_draw, &display_queue};
+static const LV2_Feature *const display_features[] = {&display_feature, NULL};
+
+/* features: NULL, or display_features (the inline display publishing from run()). */
+static void test_lv2(LilvWorld *world, const char *uri, double rate, Signal *s,
+                     const LV2_Feature *const *features) {
   TestLv2Host h;
   unsigned long b;
   uint32_t c;
   char what[256];
+  const unsigned long draws_before = queued_draws;
 
-  if (test_lv2_host_open(&h, world, uri, rate, NULL) != 0) {
+  if (test_lv2_host_open(&h, world, uri, rate, features) != 0) {
     CHECK(0, "<%s> failed to instantiate", uri);
     return;
   }
@@ -184,8 +200,12 @@ static void test_lv2(LilvWorld *world, const char *uri, double rate, Signal *s) 
     lilv_instance_run(h.instance, n);
     rt_arm(0);
   }
-  snprintf(what, sizeof what, "LV2 %s %.0f Hz", uri, rate);
+  snprintf(what, sizeof what, "LV2 %s %.0f Hz%s", uri, rate, features ? " +display" : "");
   report(what, BLOCKS);
+  if (features) {
+    printf("  (%lu queue_draw calls from run())\n", queued_draws - draws_before);
+    CHECK(queued_draws > draws_before, "%s: the inline display never asked for a redraw", what);
+  }
   test_lv2_host_close(&h);
 }
 
@@ -333,8 +353,9 @@ int main(int argc, char **argv) {
   threads_before = count_threads();
   CHECK(only_pthread_openblas(), "an OpenBLAS other than the pthread variant got mapped");
   for (u = 0; u < 2; ++u) {
-    test_lv2(world, uris[u], 48000.0, &s);
-    test_lv2(world, uris[u], 44100.0, &s);
+    test_lv2(world, uris[u], 48000.0, &s, NULL);
+    test_lv2(world, uris[u], 44100.0, &s, NULL);
+    test_lv2(world, uris[u], 48000.0, &s, display_features);
   }
   threads_after = count_threads();
   printf("threads: %d before LV2 runs, %d after\n", threads_before, threads_after);
