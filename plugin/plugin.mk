@@ -21,7 +21,7 @@ CAIRO_LIBS   = $(shell pkg-config --libs cairo)
 PLUGIN_BUNDLE  := $(BUILD)/quell.lv2
 PLUGIN_LADSPA  := $(BUILD)/ladspa
 PLUGIN_TTLGEN  := $(BUILD)/plugin/quell_ttlgen
-PLUGIN_HDRS    := plugin/quell_glue.h plugin/quell_ports.h dsp/quell.h
+PLUGIN_HDRS    := plugin/quell_glue.h plugin/quell_ports.h dsp/quell.h plugin/quell_model_param.h
 PLUGIN_DISPLAY_HDRS := plugin/quell_inline_display.h plugin/quell_display_snapshot.h \
                        plugin/quell_lv2_inline_display.h
 PLUGIN_DISPLAY_OBJS := $(BUILD)/plugin/quell_inline_display.o $(BUILD)/plugin/quell_display_snapshot.o
@@ -42,10 +42,10 @@ $(BUILD)/plugin/%.o: plugin/%.c $(PLUGIN_HDRS) $(PLUGIN_DISPLAY_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(Q_CFLAGS) $(LV2_CFLAGS) $(CAIRO_CFLAGS) -c $< -o $@
 
-$(PLUGIN_BUNDLE)/quell.so: $(BUILD)/plugin/lv2.o $(BUILD)/plugin/quell_glue.o $(PLUGIN_DISPLAY_OBJS) $(DSP_LIB) plugin/exports.map plugin/plugin.mk
+$(PLUGIN_BUNDLE)/quell.so: $(BUILD)/plugin/lv2.o $(BUILD)/plugin/quell_glue.o $(PLUGIN_DISPLAY_OBJS) $(BUILD)/plugin/quell_model_param.o $(DSP_LIB) plugin/exports.map plugin/plugin.mk
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_LDFLAGS) $(Q_LDFLAGS) -o $@ $(BUILD)/plugin/lv2.o $(BUILD)/plugin/quell_glue.o \
-	  $(PLUGIN_DISPLAY_OBJS) $(DSP_LIB) $(DSP_LIBS) $(CAIRO_LIBS)
+	  $(PLUGIN_DISPLAY_OBJS) $(BUILD)/plugin/quell_model_param.o $(DSP_LIB) $(DSP_LIBS) $(CAIRO_LIBS)
 
 $(PLUGIN_LADSPA)/quell_ladspa.so: $(BUILD)/plugin/ladspa.o $(BUILD)/plugin/quell_glue.o $(DSP_LIB) plugin/exports.map plugin/plugin.mk
 	@mkdir -p $(@D)
@@ -153,6 +153,14 @@ $(BUILD)/tests/test_inline_display: tests/test_inline_display.c tests/test_lv2_h
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_TEST_CFLAGS) $(CAIRO_CFLAGS) -o $@ $< tests/test_lv2_host.c $(Q_LDFLAGS) $(LILV_LIBS) \
 	  $(CAIRO_LIBS) -lpthread -lm
+
+# The model parameter's test also writes fixture blobs (tests/blob_fixture.c, the engine library).
+$(BUILD)/tests/test_lv2_model_param: tests/test_lv2_model_param.c tests/test_lv2_host.c tests/test_lv2_host.h \
+                                     $(PLUGIN_HDRS) $(TEST_FIXTURE_OBJ) $(DSP_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_TEST_CFLAGS) -o $@ $< tests/test_lv2_host.c $(TEST_FIXTURE_OBJ) $(DSP_LIB) \
+	  $(Q_LDFLAGS) $(LILV_LIBS) $(DSP_LIBS)
+CHECK_PROGS += $(BUILD)/tests/test_lv2_model_param
 
 # The interposer is preloaded by test_realtime itself (it re-executes with LD_PRELOAD); built
 # without sanitizers, whose own allocator would shadow it.

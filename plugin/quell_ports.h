@@ -60,6 +60,40 @@
   X(REDUCTION, "reduction", "Reduction", OUT, 0.0f, 0.0f, 100.0f, DB, PLAIN, NONE,               \
     "Energy removed from the last 5 ms frame, in dB.")
 
+/* Atom ports, LV2 only: X(ID, symbol, name, direction, comment). They come after the control
+ * ports, so every control keeps its index and LADSPA (which has no atom ports) its numbering.
+ * Both carry patch messages for the `model` parameter (plugin/quell_model_param.h). */
+#define QUELL_ATOM_PORTS(X)                                                                      \
+  X(CONTROL, "control", "Control", IN,                                                           \
+    "Parameter messages from the host: patch:Set of the model file, patch:Get.")                 \
+  X(NOTIFY, "notify", "Notify", OUT,                                                             \
+    "The active model, as patch:Set of model (its file; empty for the shipped one) and "         \
+    "model_info (name and CRC).")
+
+enum QuellAtomPort {
+#define QUELL_ATOM_ENUM(id, ...) QUELL_ATOM_##id,
+  QUELL_ATOM_PORTS(QUELL_ATOM_ENUM)
+#undef QUELL_ATOM_ENUM
+      QUELL_ATOM_COUNT
+};
+
+/* Smallest atom buffer the ports need (rsz:minimumSize): a notify message holds two patch:Set
+ * objects, one with a path of up to QUELL_MODEL_PATH_MAX bytes. */
+#define QUELL_MODEL_PATH_MAX 1024
+#define QUELL_ATOM_BUFFER_MIN 4096
+
+/* LV2 parameters (patch properties). `model` is writable, with an atom:Path range so hosts offer
+ * a file chooser; `model_info` is readable: the active model's name and CRC. */
+#define QUELL_URI_MODEL QUELL_URI_BASE "#model"
+#define QUELL_URI_MODEL_INFO QUELL_URI_BASE "#model_info"
+#define QUELL_MODEL_LABEL "Model"
+#define QUELL_MODEL_COMMENT                                                                      \
+  "Weights file (.qwb, e.g. made by quell-adapt for your room) loaded while the plugin runs; "   \
+  "empty returns to the shipped model. A file that is not a usable Quell model is refused and " \
+  "the current model kept. Saved with the session."
+#define QUELL_MODEL_INFO_LABEL "Active model"
+#define QUELL_MODEL_INFO_COMMENT "Name and CRC-32 of the model in use."
+
 /* Control groups: the group column names one as QUELL_GROUP_<ID>'s suffix (NONE: no group).
  * QUELL_CONTROL_GROUPS(X) expands X(symbol, label); a group's URI is QUELL_URI_BASE "#" symbol. */
 #define QUELL_GROUP_NONE ((const char *)0)

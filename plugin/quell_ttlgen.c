@@ -65,16 +65,32 @@ static const QuellTtlAudio quell_ttl_mono[] = {QUELL_MONO_AUDIO(QUELL_TTL_AUDIO)
 static const QuellTtlAudio quell_ttl_stereo[] = {QUELL_STEREO_AUDIO(QUELL_TTL_AUDIO)};
 #undef QUELL_TTL_AUDIO
 
+typedef struct {
+  const char *symbol;
+  const char *name;
+  int output;
+  const char *comment;
+} QuellTtlAtom;
+
+#define QUELL_TTL_ATOM(id, sym, name, dir, comment) {sym, name, QUELL_TTL_DIR_##dir, comment},
+static const QuellTtlAtom quell_ttl_atoms[QUELL_ATOM_COUNT] = {QUELL_ATOM_PORTS(QUELL_TTL_ATOM)};
+#undef QUELL_TTL_ATOM
+
 static const char quell_ttl_prefixes[] =
+    "@prefix atom:   <http://lv2plug.in/ns/ext/atom#> .\n"
     "@prefix doap:   <http://usefulinc.com/ns/doap#> .\n"
     "@prefix foaf:   <http://xmlns.com/foaf/0.1/> .\n"
     "@prefix log:    <http://lv2plug.in/ns/ext/log#> .\n"
     "@prefix lv2:    <http://lv2plug.in/ns/lv2core#> .\n"
+    "@prefix patch:  <http://lv2plug.in/ns/ext/patch#> .\n"
     "@prefix pg:     <http://lv2plug.in/ns/ext/port-groups#> .\n"
     "@prefix pprops: <http://lv2plug.in/ns/ext/port-props#> .\n"
     "@prefix rdfs:   <http://www.w3.org/2000/01/rdf-schema#> .\n"
+    "@prefix rsz:    <http://lv2plug.in/ns/ext/resize-port#> .\n"
+    "@prefix state:  <http://lv2plug.in/ns/ext/state#> .\n"
     "@prefix units:  <http://lv2plug.in/ns/extensions/units#> .\n"
-    "@prefix urid:   <http://lv2plug.in/ns/ext/urid#> .\n";
+    "@prefix urid:   <http://lv2plug.in/ns/ext/urid#> .\n"
+    "@prefix work:   <http://lv2plug.in/ns/ext/worker#> .\n";
 
 /* Turtle string literal; the table's texts are plain, but a quote must never end one early. */
 static void quell_ttl_string(FILE *f, const char *s) {
@@ -139,6 +155,12 @@ static void quell_ttlgen_plugin_one(FILE *f, const char *uri, const char *varian
   /* hardRTCapable: run() never allocates, locks or does I/O (tests/test_realtime.c proves it).
    * log:log and urid:map are used when offered, never required. */
   fputs("\tlv2:optionalFeature lv2:hardRTCapable, log:log, urid:map ;\n", f);
+  /* The model parameter: loaded on the host's worker thread, saved as state. Hosts without the
+   * worker still restore it from state; without urid:map it is simply absent. */
+  fputs("\tlv2:optionalFeature work:schedule ;\n", f);
+  fputs("\tlv2:extensionData work:interface, state:interface ;\n", f);
+  fputs("\tpatch:writable <" QUELL_URI_MODEL "> ;\n", f);
+  fputs("\tpatch:readable <" QUELL_URI_MODEL_INFO "> ;\n", f);
   /* The inline display in Ardour's and Carla's mixer strips (plugin/quell_inline_display.h):
    * drawn only when the host offers queue_draw; other hosts see no difference. */
   fputs("\tlv2:optionalFeature <" QUELL_LV2_INLINEDISPLAY__queue_draw "> ;\n", f);
@@ -187,8 +209,34 @@ static void quell_ttlgen_plugin_one(FILE *f, const char *uri, const char *varian
             "\t\tlv2:portProperty lv2:reportsLatency, lv2:integer ;\n",
             f);
     }
-    fprintf(f, "\t]%s", i + 1 < QUELL_CONTROL_COUNT ? " , " : " .\n");
+    fputs("\t] , ", f);
   }
+  for (i = 0; i < QUELL_ATOM_COUNT; ++i, ++index) {
+    const QuellTtlAtom *a = &quell_ttl_atoms[i];
+    fprintf(f,
+            "[\n\t\ta lv2:%s, atom:AtomPort ;\n\t\tatom:bufferType atom:Sequence ;\n"
+            "\t\tatom:supports patch:Message ;\n\t\tlv2:designation lv2:control ;\n"
+            "\t\tlv2:index %u ;\n\t\tlv2:symbol \"%s\" ;\n\t\tlv2:name \"%s\" ;\n"
+            "\t\trsz:minimumSize %d ;\n\t\trdfs:comment ",
+            a->output ? "OutputPort" : "InputPort", index, a->symbol, a->name,
+            QUELL_ATOM_BUFFER_MIN);
+    quell_ttl_string(f, a->comment);
+    fprintf(f, " ;\n\t]%s", i + 1 < QUELL_ATOM_COUNT ? " , " : " .\n");
+  }
+}
+
+/* The plugin's parameters (patch properties, described once for both variants). */
+static void quell_ttlgen_parameters(FILE *f) {
+  fputs("\n<" QUELL_URI_MODEL ">\n\ta lv2:Parameter ;\n\trdfs:label ", f);
+  quell_ttl_string(f, QUELL_MODEL_LABEL);
+  fputs(" ;\n\trdfs:comment ", f);
+  quell_ttl_string(f, QUELL_MODEL_COMMENT);
+  fputs(" ;\n\trdfs:range atom:Path .\n", f);
+  fputs("\n<" QUELL_URI_MODEL_INFO ">\n\ta lv2:Parameter ;\n\trdfs:label ", f);
+  quell_ttl_string(f, QUELL_MODEL_INFO_LABEL);
+  fputs(" ;\n\trdfs:comment ", f);
+  quell_ttl_string(f, QUELL_MODEL_INFO_COMMENT);
+  fputs(" ;\n\trdfs:range atom:String .\n", f);
 }
 
 static void quell_ttlgen_plugin(FILE *f) {
@@ -215,6 +263,7 @@ static void quell_ttlgen_plugin(FILE *f) {
     quell_ttl_string(f, quell_ttl_groups[g].label);
     fputs(" .\n", f);
   }
+  quell_ttlgen_parameters(f);
   quell_ttlgen_audio_groups(f, "mono", "pg:MonoGroup", "Mono");
   quell_ttlgen_audio_groups(f, "stereo", "pg:StereoGroup", "Stereo");
   quell_ttlgen_plugin_one(f, QUELL_URI_MONO, "mono", "Quell (mono)", quell_ttl_mono,

@@ -9,6 +9,9 @@
 #include <stdint.h>
 
 #include <lilv/lilv.h>
+#include <lv2/atom/atom.h>
+#include <lv2/urid/urid.h>
+#include <lv2/worker/worker.h>
 
 #define TEST_LV2_HOST_MAX_PORTS 32
 
@@ -22,7 +25,24 @@ typedef struct {
   uint32_t audio_out[2];
   float control[TEST_LV2_HOST_MAX_PORTS]; /* control port buffers, by port index */
   float defaults[TEST_LV2_HOST_MAX_PORTS];
+  /* Atom ports (the `model` parameter): unconnected unless test_lv2_host_connect_atoms. */
+  uint32_t atom_in, atom_out; /* port indices; UINT32_MAX when the plugin has none */
+  uint64_t seq_in[1024], seq_out[1024]; /* 8 KiB sequence buffers, 64-bit aligned */
+  int atoms_connected;
+  /* What the plugin last reported on its notify port (test_lv2_host_run fills them). */
+  char model_path[1100], model_info[300];
+  int notifications;
 } TestLv2Host;
+
+/* A worker as hosts provide it (LV2 worker extension), run synchronously by the test: schedule
+ * queues requests, test_lv2_worker_run performs them and delivers the responses. */
+typedef struct {
+  LV2_Worker_Schedule schedule;
+  const LV2_Worker_Interface *iface;
+  LV2_Handle handle;
+  unsigned char requests[65536], responses[65536];
+  uint32_t req_len, resp_len;
+} TestLv2Worker;
 
 /* Failure counter shared by the checks below; tests return test_lv2_host_failures != 0. */
 extern int test_lv2_host_failures;
@@ -52,6 +72,23 @@ void test_lv2_host_set(TestLv2Host *host, const char *symbol, float value);
 float test_lv2_host_get(const TestLv2Host *host, const char *symbol);
 /* Resets every control input to its TTL default. */
 void test_lv2_host_defaults(TestLv2Host *host);
+
+/* The URID map every test host shares (not thread-safe: map at instantiate only). */
+LV2_URID_Map *test_lv2_host_map(void);
+LV2_URID_Unmap *test_lv2_host_unmap(void);
+
+/* Sets up a worker (before instantiate: pass &w->schedule as the work:schedule feature), binds it
+ * to the instance after, and runs queued work then responses in the calling thread. */
+void test_lv2_worker_init(TestLv2Worker *w);
+void test_lv2_worker_bind(TestLv2Worker *w, LilvInstance *instance);
+void test_lv2_worker_run(TestLv2Worker *w);
+
+/* Connects the atom ports to the host's sequence buffers. */
+void test_lv2_host_connect_atoms(TestLv2Host *host);
+/* Queues a patch:Set of the model parameter (path "" = shipped) for the next test_lv2_host_run. */
+void test_lv2_host_set_model(TestLv2Host *host, const char *path);
+/* One run(): readies the atom buffers, runs, and records the notify port's patch:Set values. */
+void test_lv2_host_run(TestLv2Host *host, uint32_t n);
 
 /* Connects audio: in[c], out[c] for each channel (NULL allowed). */
 void test_lv2_host_connect_audio(TestLv2Host *host, const float *const *in, float *const *out);
