@@ -11,17 +11,18 @@
 # Tests run against the fixture bundle (build/test-lv2, random-weight blob), never trained weights.
 # (host-test/speex_denoise.c belongs to model/eval.mk.)
 
-$(foreach p,lilv-0 sndfile jack soxr,$(call quell_pkg,$(p)))
-HOST_CFLAGS = $(shell pkg-config --cflags lilv-0 sndfile jack soxr)
+$(foreach p,lilv-0 sndfile jack soxr cairo,$(call quell_pkg,$(p)))
+HOST_CFLAGS = $(shell pkg-config --cflags lilv-0 sndfile jack soxr cairo fftw3f)
 HOST_DIR    := $(BUILD)/host-test
-HOST_OBJS   := quell_host quell_process quell_locate quell_resample quell_jack quell_wavcmp
+HOST_OBJS   := quell_host quell_process quell_locate quell_resample quell_jack quell_wavcmp quell_report
 QUELL_PROCESS := $(HOST_DIR)/quell-process
 QUELL_JACK    := $(HOST_DIR)/quell-jack
 HOST_SCAN     := $(HOST_DIR)/test_host_scan
 QUELL_WAVCMP  := $(HOST_DIR)/quell-wavcmp
 
 $(HOST_OBJS:%=$(HOST_DIR)/%.o): $(HOST_DIR)/%.o: host-test/%.c host-test/quell_host.h \
-                                                  host-test/quell_locate.h host-test/quell_resample.h
+                                                  host-test/quell_locate.h host-test/quell_resample.h \
+                                                  host-test/quell_report.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(Q_CFLAGS) $(HOST_CFLAGS) -c $< -o $@
 
@@ -31,8 +32,8 @@ $(HOST_DIR)/test_host_scan.o: tests/test_host_scan.c host-test/quell_host.h
 	$(CC) $(CFLAGS) $(Q_CFLAGS) $(HOST_CFLAGS) -Ihost-test -c $< -o $@
 
 $(QUELL_PROCESS): $(HOST_DIR)/quell_process.o $(HOST_DIR)/quell_host.o $(HOST_DIR)/quell_locate.o \
-                  $(HOST_DIR)/quell_resample.o
-	$(CC) $(Q_LDFLAGS) -o $@ $^ $(shell pkg-config --libs lilv-0 sndfile soxr) -lm
+                  $(HOST_DIR)/quell_resample.o $(HOST_DIR)/quell_report.o
+	$(CC) $(Q_LDFLAGS) -o $@ $^ $(shell pkg-config --libs lilv-0 sndfile soxr cairo fftw3f) -lm
 
 $(QUELL_JACK): $(HOST_DIR)/quell_jack.o $(HOST_DIR)/quell_host.o
 	$(CC) $(Q_LDFLAGS) -o $@ $^ $(shell pkg-config --libs lilv-0 jack) -lm
@@ -49,7 +50,7 @@ all: $(QUELL_PROCESS) $(QUELL_JACK)
 CHECK_PROGS   += $(HOST_SCAN)
 CHECK_SCRIPTS += tests/test_quell_process.sh tests/test_quell_process_data.sh \
                  tests/test_jack_latency.sh tests/test_jack_jalv.sh tests/test_host_pipewire.sh \
-                 tests/test_host_ardour.sh
+                 tests/test_host_ardour.sh tests/test_quell_process_report.sh
 CHECK_DEPS    += $(QUELL_PROCESS) $(QUELL_JACK) $(QUELL_WAVCMP) fixture-bundle
 
 # The long JACK matrix: every power-of-two buffer size 16..2048 at 44.1, 48 and 96 kHz for both

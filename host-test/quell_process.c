@@ -41,6 +41,7 @@
 #include "../dsp/quell.h" /* QUELL_MIN_RATE, QUELL_MAX_RATE: the rates the plugin runs at */
 #include "quell_host.h"
 #include "quell_locate.h"
+#include "quell_report.h"
 #include "quell_resample.h"
 
 #define QUELL_URI_BASE "https://github.com/quell-audio/quell"
@@ -89,6 +90,9 @@ static void quell_process_usage(FILE *f) {
           "                     (default: the file's rate; 16000 below 16 kHz, 192000 above\n"
           "                     192 kHz)\n"
           "  --float            write 32-bit float samples (containers that take them)\n"
+          "  --report FILE      also draw what was removed (.png or .svg): input and output\n"
+          "                     spectrograms, the reduction per band and the voice probability\n"
+          "                     over time\n"
           "  --quiet            no progress bar\n"
           "  --verbose          print what is run to stderr\n"
           "  --print-controls   print the control values that would be used (then stop if no files)\n"
@@ -120,6 +124,7 @@ typedef struct {
   const char *uri; /* NULL: chosen from the channel count */
   int force_mono, force_stereo, force, quiet, verbose, print_controls, list_presets, float_out;
   const char *preset;
+  const char *report; /* --report FILE, or NULL */
   int rate; /* --rate, 0 = chosen from the file */
   const char *sets[QUELL_PROCESS_MAX_SETS];
   int n_sets;
@@ -155,6 +160,11 @@ static int quell_process_parse(int argc, char **argv, QuellProcessOptions *o) {
         return quell_process_fail(QUELL_EXIT_USAGE, "--rate wants a rate in Hz (1000..1000000), "
                                   "got '%s'", argv[i]);
       o->rate = (int)r;
+    } else if (!strcmp(a, "--report") && has_arg) {
+      o->report = argv[++i];
+      if (!quell_report_path_ok(o->report))
+        return quell_process_fail(QUELL_EXIT_USAGE, "--report wants a .png or .svg file, got '%s'",
+                                  o->report);
     } else if (!strcmp(a, "--force")) {
       o->force = 1;
     } else if (!strcmp(a, "--float")) {
@@ -314,6 +324,8 @@ typedef struct {
   sf_count_t written, write_limit;
   int last_pct;
   char tmp_path[PATH_MAX];
+  QuellReport *report; /* --report: fed the plugin's input and aligned output */
+  int32_t voice_port;  /* the first instance's voice_prob output, -1 if none */
 } QuellProcess;
 
 static int quell_process_same_file(const char *a, const char *b) {
@@ -485,6 +497,9 @@ static int quell_process_run(QuellProcess *qp, const float *in, sf_count_t n) {
       fprintf(stderr, "%s: latency %lld frames at %g Hz (compensated)\n", quell_process_prog,
               (long long)qp->latency, qp->proc_rate);
   }
+  if (qp->report && qp->voice_port >= 0) /* the probability of the frame now leaving */
+    quell_report_voice(qp->report, qp->pushed + n - qp->latency,
+                       qp->groups[0].inst->values[qp->voice_port]);
   /* Output frame j (counting from the first run) is input frame j - latency. */
   const sf_count_t first = qp->pushed > qp->latency ? qp->pushed : qp->latency;
   sf_count_t last = qp->pushed + n; /* exclusive */
@@ -497,6 +512,8 @@ static int quell_process_run(QuellProcess *qp, const float *in, sf_count_t n) {
       qp->interleaved[i * channels + c] =
           qp->planar_out[(size_t)c * QUELL_PROCESS_BLOCK + (size_t)(off + i)];
   qp->emitted += len;
+  if (qp->report && quell_report_push_output(qp->report, qp->interleaved, (size_t)len, channels))
+    return quell_process_fail(QUELL_EXIT_SOFTWARE, "out of memory");
   return quell_process_after_plugin(qp, qp->interleaved, (size_t)len);
 }
 
@@ -506,6 +523,8 @@ static int quell_process_plugin_push(void *user, const float *frames, size_t n) 
   const int channels = qp->in_info.channels;
   while (n > 0 && !quell_process_stop) {
     const sf_count_t len = n < QUELL_PROCESS_BLOCK ? (sf_count_t)n : QUELL_PROCESS_BLOCK;
+    if (qp->report && quell_report_push_input(qp->report, frames, (size_t)len, channels))
+      return quell_process_fail(QUELL_EXIT_SOFTWARE, "out of memory");
     qp->fed += len;
     const int r = quell_process_run(qp, frames, len);
     if (r) return r;
@@ -606,6 +625,7 @@ static void quell_process_cleanup(QuellProcess *qp) {
   if (qp->tmp_path[0]) unlink(qp->tmp_path);
   quell_resampler_free(qp->to_proc);
   quell_resampler_free(qp->from_proc);
+  quell_report_free(qp->report);
   free(qp->interleaved);
   free(qp->planar_in);
   free(qp->planar_out);
@@ -684,6 +704,11 @@ static int quell_process_main(QuellProcess *qp, int argc, char **argv) {
   qp->proc_rate = quell_process_choose_rate(o, file_rate);
   r = quell_process_make_groups(qp, qp->proc_rate, qp->in_info.channels);
   if (r) return r;
+  if (o->report) {
+    qp->report = quell_report_new(qp->proc_rate, err, sizeof err);
+    if (!qp->report) return quell_process_fail(QUELL_EXIT_SOFTWARE, "%s", err);
+    qp->voice_port = quell_host_instance_port(qp->groups[0].inst, "voice_prob");
+  }
   if (qp->proc_rate != file_rate) {
     const unsigned ch = (unsigned)qp->in_info.channels;
     qp->to_proc = quell_resampler_new(file_rate, qp->proc_rate, ch, err, sizeof err);
@@ -723,6 +748,13 @@ static int quell_process_main(QuellProcess *qp, int argc, char **argv) {
     return quell_process_fail(QUELL_EXIT_CANTCREAT, "%s: cannot replace: %s", o->out,
                               strerror(errno));
   qp->tmp_path[0] = '\0';
+  if (qp->report) {
+    char title[PATH_MAX * 2 + 32];
+    snprintf(title, sizeof title, "Quell: %s -> %s", o->in, o->out);
+    if (quell_report_write(qp->report, o->report, title, err, sizeof err))
+      return quell_process_fail(QUELL_EXIT_CANTCREAT, "%s", err);
+    if (o->verbose) fprintf(stderr, "%s: report written to %s\n", quell_process_prog, o->report);
+  }
   return 0;
 }
 
