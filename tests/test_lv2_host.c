@@ -333,14 +333,22 @@ void test_lv2_host_set_model(TestLv2Host *host, const char *path) {
   lv2_atom_forge_pop(&forge, &seq);
 }
 
+void test_lv2_host_atoms_ready(TestLv2Host *host) {
+  LV2_Atom_Sequence *out = (void *)host->seq_out;
+  if (!host->atoms_connected) return;
+  out->atom.type = 0;
+  out->atom.size = sizeof host->seq_out - sizeof(LV2_Atom);
+}
+
 void test_lv2_host_run(TestLv2Host *host, uint32_t n) {
+  test_lv2_host_atoms_ready(host);
+  lilv_instance_run(host->instance, n);
+  test_lv2_host_atoms_read(host);
+}
+
+void test_lv2_host_atoms_read(TestLv2Host *host) {
   LV2_Atom_Sequence *in = (void *)host->seq_in;
   LV2_Atom_Sequence *out = (void *)host->seq_out;
-  if (host->atoms_connected) {
-    out->atom.type = 0;
-    out->atom.size = sizeof host->seq_out - sizeof(LV2_Atom);
-  }
-  lilv_instance_run(host->instance, n);
   if (!host->atoms_connected) return;
   in->atom.size = sizeof(LV2_Atom_Sequence_Body); /* consumed */
   const LV2_URID set = test_lv2_host_map_uri(NULL, LV2_PATCH__Set);

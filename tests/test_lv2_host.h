@@ -89,6 +89,10 @@ void test_lv2_host_connect_atoms(TestLv2Host *host);
 void test_lv2_host_set_model(TestLv2Host *host, const char *path);
 /* One run(): readies the atom buffers, runs, and records the notify port's patch:Set values. */
 void test_lv2_host_run(TestLv2Host *host, uint32_t n);
+/* test_lv2_host_run in two halves, for hosts that run() themselves: before (the notify buffer's
+ * capacity) and after (the control sequence emptied, the notify port read). */
+void test_lv2_host_atoms_ready(TestLv2Host *host);
+void test_lv2_host_atoms_read(TestLv2Host *host);
 
 /* Connects audio: in[c], out[c] for each channel (NULL allowed). */
 void test_lv2_host_connect_audio(TestLv2Host *host, const float *const *in, float *const *out);

@@ -209,6 +209,137 @@ static void test_lv2(LilvWorld *world, const char *uri, double rate, Signal *s,
   test_lv2_host_close(&h);
 }
 
+/* --- live model swaps: a worker thread as hosts run it ------------------------------------ */
+/* A single-producer single-consumer ring of worker messages: what a host's realtime-safe
+ * schedule_work and respond use (no lock, no allocation, no wake-up: the worker polls). */
+typedef struct {
+  struct {
+    uint32_t size;
+    unsigned char data[1200];
+  } msg[64];
+  unsigned head, tail;
+} SwapRing;
+
+static LV2_Worker_Status ring_push(SwapRing *r, uint32_t size, const void *data) {
+  const unsigned h = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+  if (h - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) == 64 || size > sizeof r->msg[0].data)
+    return LV2_WORKER_ERR_NO_SPACE;
+  r->msg[h % 64].size = size;
+  memcpy(r->msg[h % 64].data, data, size);
+  __atomic_store_n(&r->head, h + 1, __ATOMIC_RELEASE);
+  return LV2_WORKER_SUCCESS;
+}
+
+/* Calls fn for each queued message; returns how many. */
+static int ring_drain(SwapRing *r, void (*fn)(void *, uint32_t, const void *), void *user) {
+  int n = 0;
+  for (;;) {
+    const unsigned t = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
+    if (t == __atomic_load_n(&r->head, __ATOMIC_ACQUIRE)) return n;
+    fn(user, r->msg[t % 64].size, r->msg[t % 64].data);
+    __atomic_store_n(&r->tail, t + 1, __ATOMIC_RELEASE);
+    n++;
+  }
+}
+
+typedef struct {
+  SwapRing requests, responses;
+  const LV2_Worker_Interface *iface;
+  LV2_Handle handle;
+  int stop;
+  unsigned long works;
+} SwapWorker;
+
+static LV2_Worker_Status swap_schedule(LV2_Worker_Schedule_Handle h, uint32_t size,
+                                       const void *data) {
+  return ring_push(&((SwapWorker *)h)->requests, size, data);
+}
+static LV2_Worker_Status swap_respond(LV2_Worker_Respond_Handle h, uint32_t size,
+                                      const void *data) {
+  return ring_push(&((SwapWorker *)h)->responses, size, data);
+}
+static void swap_work(void *user, uint32_t size, const void *data) {
+  SwapWorker *w = user;
+  w->iface->work(w->handle, swap_respond, w, size, data);
+  w->works++;
+}
+static void swap_deliver(void *user, uint32_t size, const void *data) {
+  SwapWorker *w = user;
+  w->iface->work_response(w->handle, size, data);
+}
+
+/* The host's worker thread: loads, validates and frees models while the audio thread runs. */
+static void *swap_worker_main(void *arg) {
+  SwapWorker *w = arg;
+  const struct timespec nap = {0, 200000};
+  while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+    if (!ring_drain(&w->requests, swap_work, w)) nanosleep(&nap, NULL);
+  }
+  ring_drain(&w->requests, swap_work, w);
+  return NULL;
+}
+
+/* 100 model swaps while processing: patch:Set of two blobs in turn every few blocks; a worker
+ * thread loads each, run() takes it and hands the old one back. run() and work_response (the
+ * audio thread's part) are counted; the worker thread, which may allocate, is not. */
+static void test_lv2_swaps(LilvWorld *world, const char *uri, Signal *s, const char *dir) {
+  static SwapWorker w;
+  TestLv2Host h;
+  LV2_Worker_Schedule sched = {&w, swap_schedule};
+  const LV2_Feature f_map = {LV2_URID__map, test_lv2_host_map()};
+  const LV2_Feature f_sched = {LV2_WORKER__schedule, &sched};
+  const LV2_Feature *const features[] = {&f_map, &f_sched, NULL};
+  pthread_t thread;
+  char paths[2][512], last_info[300] = "", what[256];
+  unsigned long b, swaps = 0, requests = 0;
+  uint32_t c;
+
+  memset(&w, 0, sizeof w);
+  snprintf(paths[0], sizeof paths[0], "%s/a.qwb", dir);
+  snprintf(paths[1], sizeof paths[1], "%s/b.qwb", dir);
+  if (test_lv2_host_open(&h, world, uri, 48000.0, features) != 0) {
+    CHECK(0, "<%s> failed to instantiate with the worker", uri);
+    return;
+  }
+  w.iface = lilv_instance_get_extension_data(h.instance, LV2_WORKER__interface);
+  w.handle = lilv_instance_get_handle(h.instance);
+  if (!w.iface) test_lv2_host_die("<%s> has no worker interface", uri);
+  test_lv2_host_connect_atoms(&h);
+  lilv_instance_activate(h.instance);
+  pthread_create(&thread, NULL, swap_worker_main, &w);
+  rt_reset();
+  for (b = 0; swaps < 100 && b < 40000; ++b) {
+    const uint32_t n = test_lv2_host_rand(&s->rng) % (MAX_BLOCK + 1);
+    const float *ip[2];
+    float *op[2];
+    if (b % 3 == 0) test_lv2_host_set_model(&h, paths[requests++ % 2]);
+    make_block(s, h.channels, n);
+    for (c = 0; c < h.channels; ++c) {
+      ip[c] = s->in[c];
+      op[c] = (b & 1) ? s->in[c] : s->out[c];
+    }
+    test_lv2_host_connect_audio(&h, ip, op);
+    test_lv2_host_atoms_ready(&h);
+    rt_arm(1);
+    lilv_instance_run(h.instance, n);
+    ring_drain(&w.responses, swap_deliver, &w); /* hosts deliver responses after run() */
+    rt_arm(0);
+    test_lv2_host_atoms_read(&h);
+    if (strcmp(h.model_info, last_info) != 0) {
+      if (last_info[0] && strncmp(h.model_info, "shipped", 7) != 0) swaps++;
+      snprintf(last_info, sizeof last_info, "%s", h.model_info);
+    }
+  }
+  __atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+  pthread_join(thread, NULL);
+  snprintf(what, sizeof what, "LV2 %s, %lu model swaps", uri, swaps);
+  report(what, b);
+  printf("  (%lu patch:Set sent, %lu worker jobs, active model now %s)\n", requests, w.works,
+         h.model_info);
+  CHECK(swaps >= 100, "%s: only %lu swaps in %lu blocks", uri, swaps, b);
+  test_lv2_host_close(&h);
+}
+
 static void test_ladspa(const LADSPA_Descriptor *d, unsigned long rate, Signal *s) {
   float control[32];
   unsigned long p, ports_in[2], ports_out[2], n_in = 0, n_out = 0, b;
@@ -359,6 +490,18 @@ int main(int argc, char **argv) {
   }
   threads_after = count_threads();
   printf("threads: %d before LV2 runs, %d after\n", threads_before, threads_after);
+  {
+    /* Two fixture blobs for the swaps, by the fixture tool (this test must not link the engine
+     * and its OpenBLAS: it loads the pthread variant itself). */
+    char dir[] = "/tmp/quell-rt-swap-XXXXXX", cmd[900];
+    if (!mkdtemp(dir)) test_lv2_host_die("mkdtemp failed");
+    snprintf(cmd, sizeof cmd, "%s/tests/quell-fixture-blob %s/a.qwb 500 && %s/tests/quell-fixture-blob %s/b.qwb 501",
+             test_lv2_host_build_dir(), dir, test_lv2_host_build_dir(), dir);
+    if (system(cmd) != 0) test_lv2_host_die("%s failed", cmd);
+    for (u = 0; u < 2; ++u) test_lv2_swaps(world, uris[u], &s, dir);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) printf("could not remove %s\n", dir);
+  }
   CHECK(threads_after == threads_before, "LV2: thread count went from %d to %d", threads_before,
         threads_after);
   lilv_world_free(world);
