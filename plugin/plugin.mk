@@ -162,6 +162,26 @@ $(BUILD)/tests/test_lv2_model_param: tests/test_lv2_model_param.c tests/test_lv2
 	  $(Q_LDFLAGS) $(LILV_LIBS) $(DSP_LIBS)
 CHECK_PROGS += $(BUILD)/tests/test_lv2_model_param
 
+# docs/img/inline-*.png (shown in docs/hosts.md): test_inline_display's pictures of the mono
+# variant, drawn with the shipped weights instead of the fixture's random ones.
+DISPLAY_PICTURES := $(foreach s,silence noise speech,inline-mono-$(s)-200x100.png) \
+                    inline-mono-speech-100x50.png inline-mono-speech-300x200.png
+.PHONY: display-pictures tsan-display
+display-pictures: $(BUILD)/tests/test_inline_display fixture-bundle $(QUELL_BLOB)
+	rm -rf $(BUILD)/display-pictures
+	QUELL_MODEL=$(abspath $(QUELL_BLOB)) QUELL_DISPLAY_PNG_DIR=$(abspath $(BUILD)/display-pictures) \
+	  BUILD=$(BUILD) $(BUILD)/tests/test_inline_display
+	mkdir -p docs/img
+	cd $(BUILD)/display-pictures && cp $(DISPLAY_PICTURES) $(abspath docs/img)/
+
+# ThreadSanitizer over test_inline_display (render on one thread while run() publishes on
+# another), plugin and test host built with -fsanitize=thread in $(TSAN_BUILD).
+tsan-display:
+	$(MAKE) --no-print-directory BUILD=$(or $(TSAN_BUILD),build/tsan) SAN_FLAGS=-fsanitize=thread \
+	  fixture-bundle $(or $(TSAN_BUILD),build/tsan)/tests/test_inline_display
+	BUILD=$(or $(TSAN_BUILD),build/tsan) TSAN_OPTIONS=halt_on_error=1 \
+	  $(or $(TSAN_BUILD),build/tsan)/tests/test_inline_display
+
 # The interposer is preloaded by test_realtime itself (it re-executes with LD_PRELOAD); built
 # without sanitizers, whose own allocator would shadow it.
 $(BUILD)/tests/rt_interposer.so: tests/rt_interposer.c
