@@ -43,7 +43,7 @@ all:
 # then `make deps-npm` (below) as the user.
 DEBIAN_DEPS = build-essential pkg-config clang libclang-rt-14-dev valgrind libsoxr-dev \
   lv2-dev sordi liblilv-dev lilv-utils ladspa-sdk jackd2 libjack-jackd2-dev jalv \
-  libopenblas-dev libfftw3-dev libsndfile1-dev libspeexdsp-dev libcairo2-dev sox \
+  libopenblas-dev libfftw3-dev libsndfile1-dev libspeexdsp-dev libcairo2-dev libfontconfig-dev sox \
   pipewire wireplumber dbus python3-numpy python3-scipy python3-soundfile
 # A real DAW for tests/test_host_ardour.sh (which skips without it); large, so optional in CI.
 DEBIAN_HOST_DEPS = ardour

@@ -11,8 +11,8 @@
 # Tests run against the fixture bundle (build/test-lv2, random-weight blob), never trained weights.
 # (host-test/speex_denoise.c belongs to model/eval.mk.)
 
-$(foreach p,lilv-0 sndfile jack soxr cairo,$(call quell_pkg,$(p)))
-HOST_CFLAGS = $(shell pkg-config --cflags lilv-0 sndfile jack soxr cairo fftw3f)
+$(foreach p,lilv-0 sndfile jack soxr cairo fontconfig,$(call quell_pkg,$(p)))
+HOST_CFLAGS = $(shell pkg-config --cflags lilv-0 sndfile jack soxr cairo fontconfig fftw3f)
 HOST_DIR    := $(BUILD)/host-test
 HOST_OBJS   := quell_host quell_process quell_locate quell_resample quell_jack quell_wavcmp quell_report
 QUELL_PROCESS := $(HOST_DIR)/quell-process
@@ -33,7 +33,7 @@ $(HOST_DIR)/test_host_scan.o: tests/test_host_scan.c host-test/quell_host.h
 
 $(QUELL_PROCESS): $(HOST_DIR)/quell_process.o $(HOST_DIR)/quell_host.o $(HOST_DIR)/quell_locate.o \
                   $(HOST_DIR)/quell_resample.o $(HOST_DIR)/quell_report.o
-	$(CC) $(Q_LDFLAGS) -o $@ $^ $(shell pkg-config --libs lilv-0 sndfile soxr cairo fftw3f) -lm
+	$(CC) $(Q_LDFLAGS) -o $@ $^ $(shell pkg-config --libs lilv-0 sndfile soxr cairo fontconfig fftw3f) -lm
 
 $(QUELL_JACK): $(HOST_DIR)/quell_jack.o $(HOST_DIR)/quell_host.o
 	$(CC) $(Q_LDFLAGS) -o $@ $^ $(shell pkg-config --libs lilv-0 jack) -lm
