@@ -165,7 +165,8 @@ CHECK_PROGS += $(BUILD)/tests/test_lv2_model_param
 # docs/img/inline-*.png (shown in docs/hosts.md): test_inline_display's pictures of the mono
 # variant, drawn with the shipped weights instead of the fixture's random ones.
 DISPLAY_PICTURES := $(foreach s,silence noise speech,inline-mono-$(s)-200x100.png) \
-                    inline-mono-speech-100x50.png inline-mono-speech-300x200.png
+                    inline-mono-speech-100x50.png inline-mono-speech-300x200.png \
+                    inline-mono-noise-gated-200x100.png
 .PHONY: display-pictures tsan-display
 display-pictures: $(BUILD)/tests/test_inline_display fixture-bundle $(QUELL_BLOB)
 	rm -rf $(BUILD)/display-pictures

@@ -216,6 +216,8 @@ static void quell_inline_display_draw(cairo_t *cr, const QuellDisplayState *s, c
   if (!s->gate_enabled) {
     cairo_set_source_rgba(cr, 0.30, 0.30, 0.32, 1.0);
   } else {
+    /* Fully red once the gate is 12 dB down: the gate floor is -24 dB by default, and a lamp
+     * that only turned red at the floor would say "closed" too late to read. */
     const double closed = quell_inline_display_clampf(-s->gate_db / 12.0f, 0.0f, 1.0f);
     cairo_set_source_rgba(cr, 0.25 + 0.70 * closed, 0.85 - 0.60 * closed, 0.30 - 0.10 * closed, 1.0);
   }

@@ -7,6 +7,7 @@
  *    vowel-like tone with syllables, over low-passed noise), 2 s each; after each, render() at
  *    100x50, 200x100 and 300x200 gives images of the expected size, written as PNGs, and the
  *    pictures differ between the three inputs (the curve's area grows from silence to noise);
+ *  - the gate lamp is grey with the gate off and red once noise has closed it;
  *  - queue_draw is called at most 30 times per second of audio (counted in samples, whatever the
  *    block sizes), at least 20 while noise keeps the picture changing, never while digital
  *    silence leaves it unchanged;
@@ -283,6 +284,35 @@ static void test_variant(LilvWorld *world, const char *uri, const char *variant)
   }
   for (int k = 0; k < 3; k++)
     for (int s = 0; s < 3; s++) free(pics[k][s]);
+
+  /* The gate lamp (top right, as wide as the side bar): grey with the gate off, red once noise
+   * has closed it. */
+  {
+    const uint32_t w = 200, h = 100, sw = 12; /* side bar width at 200 px: 6 % */
+    char name[64];
+    unsigned late;
+    uint32_t *off = render_check(&r, w, h, NULL);
+    test_lv2_host_set(&r.h, "gate", 1.0f);
+    test_lv2_host_set(&r.h, "gate_threshold", 0.9f);
+    run_scene(&r, SIG_NOISE, &rng, &late);
+    snprintf(name, sizeof name, "inline-%s-noise-gated", variant);
+    uint32_t *on = render_check(&r, w, h, name);
+    if (off && on) {
+      const uint32_t p_off = off[(sw / 2) * w + w - sw / 2], p_on = on[(sw / 2) * w + w - sw / 2];
+      const int r_off = (p_off >> 16) & 0xff, g_off = (p_off >> 8) & 0xff;
+      const int r_on = (p_on >> 16) & 0xff, g_on = (p_on >> 8) & 0xff;
+      printf("%s gate lamp: off #%06x, closed in noise #%06x (voice_prob %.2f)\n", variant,
+             p_off & 0xffffffu, p_on & 0xffffffu, test_lv2_host_get(&r.h, "voice_prob"));
+      CHECK(abs(r_off - g_off) < 20, "%s: lamp not grey with the gate off (#%06x)", variant,
+            p_off & 0xffffffu);
+      CHECK(r_on > 180 && g_on < 120, "%s: lamp not red with the gate closed (#%06x)", variant,
+            p_on & 0xffffffu);
+    }
+    free(off);
+    free(on);
+    test_lv2_host_set(&r.h, "gate", 0.0f);
+    test_lv2_host_set(&r.h, "gate_threshold", 0.5f);
+  }
   rig_close(&r);
 }
 
