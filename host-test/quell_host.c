@@ -16,6 +16,10 @@
 #include <lv2/parameters/parameters.h>
 #include <lv2/presets/presets.h>
 #include <lv2/urid/urid.h>
+#include <lv2/worker/worker.h>
+#include <lv2/atom/forge.h>
+#include <lv2/atom/util.h>
+#include <lv2/patch/patch.h>
 
 #define ATOM_NS "http://lv2plug.in/ns/ext/atom#"
 #define RDFS_LABEL "http://www.w3.org/2000/01/rdf-schema#label"
@@ -33,6 +37,7 @@ struct QuellHost {
   LV2_URID_Map map;
   LV2_URID_Unmap unmap;
   LV2_Log_Log log;
+  LV2_URID log_trace;
   LilvNode *n_audio, *n_control, *n_input, *n_output, *n_latency, *n_enabled, *n_toggled,
       *n_integer, *n_preset, *n_label, *n_designation;
 };
@@ -63,8 +68,9 @@ static const char *quell_host_urid_unmap(LV2_URID_Unmap_Handle handle, LV2_URID 
  * its bug to fix, not ours to hide. */
 static int quell_host_log_vprintf(LV2_Log_Handle handle, LV2_URID type, const char *fmt,
                                   va_list ap) {
-  (void)handle;
-  (void)type;
+  const QuellHost *host = handle;
+  /* Trace lines are for debugging a plugin (jalv shows them with -t); this host keeps quiet. */
+  if (type && type == host->log_trace) return 0;
   return vfprintf(stderr, fmt, ap);
 }
 
@@ -136,6 +142,7 @@ QuellHost *quell_host_new_bundles(const char *const *bundles, size_t n_bundles, 
   host->map = (LV2_URID_Map){&host->urids, quell_host_urid_map};
   host->unmap = (LV2_URID_Unmap){&host->urids, quell_host_urid_unmap};
   host->log = (LV2_Log_Log){host, quell_host_log_printf, quell_host_log_vprintf};
+  host->log_trace = quell_host_urid_map(&host->urids, LV2_LOG__Trace);
   LilvWorld *w = host->world;
   host->n_audio = lilv_new_uri(w, LV2_CORE__AudioPort);
   host->n_control = lilv_new_uri(w, LV2_CORE__ControlPort);
@@ -183,7 +190,8 @@ static int quell_host_feature_known(const char *uri) {
   static const char *const known[] = {LV2_URID__map,       LV2_URID__unmap,
                                       LV2_OPTIONS__options, LV2_BUF_SIZE__boundedBlockLength,
                                       LV2_LOG__log,         LV2_CORE__isLive,
-                                      LV2_CORE__hardRTCapable, LV2_CORE__inPlaceBroken};
+                                      LV2_CORE__hardRTCapable, LV2_CORE__inPlaceBroken,
+                                      LV2_WORKER__schedule};
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
     if (!strcmp(uri, known[i])) return 1;
   return 0;
@@ -196,9 +204,61 @@ typedef struct {
   float rate_f;
   int32_t min_block, max_block, nominal_block;
   LV2_Options_Option options[5];
-  LV2_Feature f_map, f_unmap, f_log, f_options, f_bounded;
-  const LV2_Feature *features[6];
+  LV2_Feature f_map, f_unmap, f_log, f_options, f_bounded, f_schedule;
+  const LV2_Feature *features[7];
+  /* The worker: requests and responses queued as [u32 size][data padded to 8]; filled without
+   * allocating (schedule_work may be called from run()), worked through by set_model. */
+  LV2_Worker_Schedule schedule;
+  unsigned char requests[16384], responses[16384];
+  uint32_t req_len, resp_len;
 } QuellHostInstanceFull;
+
+static LV2_Worker_Status quell_host_queue(unsigned char *q, uint32_t *len, uint32_t size,
+                                          const void *data) {
+  const uint32_t need = 8 + ((size + 7u) & ~7u);
+  if (size > 8192 || *len + need > 16384) return LV2_WORKER_ERR_NO_SPACE;
+  memcpy(q + *len, &size, 4);
+  memcpy(q + *len + 8, data, size);
+  *len += need;
+  return LV2_WORKER_SUCCESS;
+}
+
+static LV2_Worker_Status quell_host_schedule_work(LV2_Worker_Schedule_Handle h, uint32_t size,
+                                                  const void *data) {
+  QuellHostInstanceFull *full = h;
+  return quell_host_queue(full->requests, &full->req_len, size, data);
+}
+
+static LV2_Worker_Status quell_host_respond(LV2_Worker_Respond_Handle h, uint32_t size,
+                                            const void *data) {
+  QuellHostInstanceFull *full = h;
+  return quell_host_queue(full->responses, &full->resp_len, size, data);
+}
+
+/* Works through the queued requests, then delivers the responses (as a host's audio thread would
+ * after a run()). Not concurrent with run(). */
+static void quell_host_work(QuellHostInstanceFull *full) {
+  const LV2_Worker_Interface *iface =
+      lilv_instance_get_extension_data(full->pub.instance, LV2_WORKER__interface);
+  LV2_Handle handle = lilv_instance_get_handle(full->pub.instance);
+  unsigned char q[16384];
+  uint32_t len, size;
+  if (!iface) return;
+  len = full->req_len;
+  memcpy(q, full->requests, len);
+  full->req_len = 0;
+  for (uint32_t pos = 0; pos < len; pos += 8 + ((size + 7u) & ~7u)) {
+    memcpy(&size, q + pos, 4);
+    iface->work(handle, quell_host_respond, full, size, q + pos + 8);
+  }
+  len = full->resp_len;
+  memcpy(q, full->responses, len);
+  full->resp_len = 0;
+  for (uint32_t pos = 0; pos < len; pos += 8 + ((size + 7u) & ~7u)) {
+    memcpy(&size, q + pos, 4);
+    if (iface->work_response) iface->work_response(handle, size, q + pos + 8);
+  }
+}
 
 QuellHostInstance *quell_host_instance_new(QuellHost *host, const char *uri, double rate,
                                            uint32_t max_block, char *err, size_t err_len) {
@@ -313,7 +373,10 @@ QuellHostInstance *quell_host_instance_new(QuellHost *host, const char *uri, dou
   full->features[2] = &full->f_log;
   full->features[3] = &full->f_options;
   full->features[4] = &full->f_bounded;
-  full->features[5] = NULL;
+  full->schedule = (LV2_Worker_Schedule){full, quell_host_schedule_work};
+  full->f_schedule = (LV2_Feature){LV2_WORKER__schedule, &full->schedule};
+  full->features[5] = &full->f_schedule;
+  full->features[6] = NULL;
 
   inst->instance = lilv_plugin_instantiate(plugin, rate, full->features);
   if (!inst->instance) {
@@ -364,6 +427,98 @@ int quell_host_instance_set(QuellHostInstance *inst, const char *symbol, float v
     return -1;
   }
   inst->values[p] = value;
+  return 0;
+}
+
+/* The atom port of one direction that the plugin declares as its lv2:control port, or -1. */
+static int32_t quell_host_atom_port(QuellHost *host, const QuellHostInstance *inst, int input) {
+  LilvWorld *w = host->world;
+  LilvNode *atom_port = lilv_new_uri(w, ATOM_NS "AtomPort");
+  int32_t found = -1;
+  for (uint32_t p = 0; p < inst->n_ports && found < 0; p++) {
+    const LilvPort *port = lilv_plugin_get_port_by_index(inst->plugin, p);
+    if (lilv_port_is_a(inst->plugin, port, atom_port) &&
+        lilv_port_is_a(inst->plugin, port, input ? host->n_input : host->n_output))
+      found = (int32_t)p;
+  }
+  lilv_node_free(atom_port);
+  return found;
+}
+
+int quell_host_instance_set_model(QuellHost *host, QuellHostInstance *inst, const char *path,
+                                  char *info, size_t info_len, char *err, size_t err_len) {
+  QuellHostInstanceFull *full = (QuellHostInstanceFull *)inst;
+  LV2_URID_Map *m = &host->map;
+  const char *uri = lilv_node_as_uri(lilv_plugin_get_uri(inst->plugin));
+  const int32_t in = quell_host_atom_port(host, inst, 1), out = quell_host_atom_port(host, inst, 0);
+  /* The parameter's URI: the plugin's patch:writable property with an atom:Path range. */
+  LilvNode *writable = lilv_new_uri(host->world, LV2_PATCH__writable);
+  LilvNodes *props = lilv_plugin_get_value(inst->plugin, writable);
+  char model_uri[512] = "";
+  LILV_FOREACH(nodes, i, props) {
+    const char *u = lilv_node_as_uri(lilv_nodes_get(props, i));
+    const size_t n = strlen(u);
+    if (n > 6 && !strcmp(u + n - 6, "#model")) snprintf(model_uri, sizeof model_uri, "%s", u);
+  }
+  lilv_nodes_free(props);
+  lilv_node_free(writable);
+  if (in < 0 || out < 0 || !model_uri[0] ||
+      !lilv_instance_get_extension_data(inst->instance, LV2_WORKER__interface)) {
+    snprintf(err, err_len, "<%s> has no model parameter (a patch:writable #model on atom ports)",
+             uri);
+    return -1;
+  }
+  static uint64_t seq_in[1024], seq_out[1024]; /* 8 KiB each, 64-bit aligned */
+  const LV2_URID model = m->map(m->handle, model_uri);
+  LV2_Atom_Forge forge;
+  LV2_Atom_Forge_Frame seq, obj;
+  lv2_atom_forge_init(&forge, m);
+  lv2_atom_forge_set_buffer(&forge, (uint8_t *)seq_in, sizeof seq_in);
+  lv2_atom_forge_sequence_head(&forge, &seq, 0);
+  lv2_atom_forge_frame_time(&forge, 0);
+  lv2_atom_forge_object(&forge, &obj, 0, m->map(m->handle, LV2_PATCH__Set));
+  lv2_atom_forge_key(&forge, m->map(m->handle, LV2_PATCH__property));
+  lv2_atom_forge_urid(&forge, model);
+  lv2_atom_forge_key(&forge, m->map(m->handle, LV2_PATCH__value));
+  lv2_atom_forge_path(&forge, path, (uint32_t)strlen(path));
+  lv2_atom_forge_pop(&forge, &obj);
+  lv2_atom_forge_pop(&forge, &seq);
+  LV2_Atom_Sequence *so = (void *)seq_out, *si = (void *)seq_in;
+  lilv_instance_connect_port(inst->instance, (uint32_t)in, seq_in);
+  lilv_instance_connect_port(inst->instance, (uint32_t)out, seq_out);
+  /* run(0): the plugin queues the load; the worker loads; the next run(0) takes the model and
+   * reports it (and queues the old one's release, worked off in the last round). run() needs an
+   * activated instance; deactivated again, the caller's activate starts from a clean state. */
+  char active[1100] = "", described[300] = "";
+  lilv_instance_activate(inst->instance);
+  for (int round = 0; round < 3; round++) {
+    so->atom.type = 0;
+    so->atom.size = sizeof seq_out - sizeof(LV2_Atom);
+    lilv_instance_run(inst->instance, 0);
+    si->atom.size = sizeof(LV2_Atom_Sequence_Body); /* consumed */
+    quell_host_work(full);
+    if (so->atom.type != m->map(m->handle, ATOM_NS "Sequence")) continue;
+    LV2_ATOM_SEQUENCE_FOREACH(so, ev) {
+      const LV2_Atom_Object *o = (const LV2_Atom_Object *)&ev->body;
+      const LV2_Atom *key = NULL, *value = NULL;
+      if (o->body.otype != m->map(m->handle, LV2_PATCH__Set)) continue;
+      lv2_atom_object_get(o, m->map(m->handle, LV2_PATCH__property), &key,
+                          m->map(m->handle, LV2_PATCH__value), &value, 0);
+      if (!key || !value || key->type != m->map(m->handle, ATOM_NS "URID")) continue;
+      const LV2_URID k = ((const LV2_Atom_URID *)key)->body;
+      if (k == model) snprintf(active, sizeof active, "%s", (const char *)(value + 1));
+      else snprintf(described, sizeof described, "%s", (const char *)(value + 1));
+    }
+  }
+  lilv_instance_deactivate(inst->instance);
+  lilv_instance_connect_port(inst->instance, (uint32_t)in, NULL);
+  lilv_instance_connect_port(inst->instance, (uint32_t)out, NULL);
+  if (strcmp(active, path) != 0) {
+    snprintf(err, err_len, "<%s> did not load the model '%s' (its log says why); active: %s", uri,
+             path[0] ? path : "(shipped)", described[0] ? described : "?");
+    return -1;
+  }
+  snprintf(info, info_len, "%s", described);
   return 0;
 }
 

@@ -51,7 +51,8 @@ typedef struct {
 
 /* Creates the lilv world and loads every bundle on LV2_PATH (or lilv's default path). The
  * features offered to plugins are urid:map/unmap, options (sample rate, block lengths),
- * buf-size:boundedBlockLength and log:log (to stderr). NULL with a line in err on failure. */
+ * buf-size:boundedBlockLength, log:log (to stderr) and work:schedule (a queue this host works
+ * through in quell_host_instance_set_model, never in the audio thread). NULL with a line in err on failure. */
 QuellHost *quell_host_new(char *err, size_t err_len);
 /* The same, loading exactly these bundle folders (absolute, ending in '/') instead of a path;
  * n_bundles 0 is quell_host_new. */
@@ -91,6 +92,16 @@ int quell_host_instance_apply_preset(QuellHost *host, QuellHostInstance *inst, c
 int quell_host_presets_each(QuellHost *host, const char *uri,
                             void (*fn)(const char *uri, const char *label, void *user),
                             void *user);
+
+/* Chooses the model file of a plugin with a writable `model` parameter (Quell's), as any host
+ * does: patch:Set on the plugin's control atom port, then the plugin's worker runs here (this
+ * host's worker is synchronous: call it on an instance not activated, before processing; it
+ * activates and deactivates the instance around its run(0) calls), and the plugin's report
+ * on its notify port is checked. path "" returns to the shipped model. Returns 0 and the
+ * plugin's description of the active model in info, or -1 with one line in err (the plugin has
+ * no such parameter, or refused the file: it logs why). */
+int quell_host_instance_set_model(QuellHost *host, QuellHostInstance *inst, const char *path,
+                                  char *info, size_t info_len, char *err, size_t err_len);
 
 /* The latency the plugin last wrote to its lv2:latency port (frames), or -1 if it has none. */
 float quell_host_instance_latency(const QuellHostInstance *inst);

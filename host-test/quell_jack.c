@@ -290,6 +290,7 @@ static int quell_jack_host_xrun(void *arg) {
 
 typedef struct {
   const char *uri, *server, *name, *preset;
+  const char *model; /* --model FILE: set through the plugin's model parameter */
   const char *sets[QUELL_JACK_MAX_SETS];
   int n_sets;
   int latency, live, jack_input;
@@ -300,7 +301,9 @@ typedef struct {
 
 static void quell_jack_usage(FILE *f) {
   fputs("usage: quell-jack [--uri URI | --stereo] [--server NAME] [--name CLIENT]\n"
-        "                  [--preset NAME] [--set SYM=VAL ...] MODE\n"
+        "                  [--preset NAME] [--set SYM=VAL ...] [--model FILE] MODE\n"
+        "  --model FILE           weights (.qwb, e.g. from quell-adapt) through the plugin's model\n"
+        "                         parameter, loaded before processing starts\n"
         "MODE:\n"
         "  --latency              measure the plugin's delay in JACK (impulse + chirp) and compare\n"
         "                         with its latency port and the latency published to JACK\n"
@@ -339,6 +342,8 @@ static int quell_jack_parse(int argc, char **argv, QuellJackOptions *o) {
       o->name = argv[++i];
     } else if (!strcmp(a, "--preset") && has) {
       o->preset = argv[++i];
+    } else if (!strcmp(a, "--model") && has) {
+      o->model = argv[++i];
     } else if (!strcmp(a, "--set") && has) {
       if (o->n_sets == QUELL_JACK_MAX_SETS)
         return quell_jack_fail(QUELL_JACK_EXIT_USAGE, "too many --set options");
@@ -417,6 +422,13 @@ static int quell_jack_host_open(QuellJackHost *h, QuellHost *host, const QuellJa
     return quell_jack_fail(QUELL_JACK_EXIT_PLUGIN, "<%s> has no audio inputs or outputs", o->uri);
   if (o->preset && quell_host_instance_apply_preset(host, h->inst, o->preset, err, sizeof err))
     return quell_jack_fail(QUELL_JACK_EXIT_USAGE, "%s", err);
+  if (o->model) {
+    /* Before activation: this host's worker runs synchronously, never in the process callback. */
+    char info[300];
+    if (quell_host_instance_set_model(host, h->inst, o->model, info, sizeof info, err, sizeof err))
+      return quell_jack_fail(QUELL_JACK_EXIT_PLUGIN, "--model %s: %s", o->model, err);
+    printf("model: %s\n", info);
+  }
   for (int i = 0; i < o->n_sets; i++) {
     char sym[128];
     const char *eq = strchr(o->sets[i], '=');

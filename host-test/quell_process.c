@@ -85,6 +85,8 @@ static void quell_process_usage(FILE *f) {
           "  --mono | --stereo  force the mono or stereo variant\n"
           "  --preset NAME      apply a preset (gentle, broadcast, meeting, music-safe, ...)\n"
           "  --set SYMBOL=VALUE set a control, after the preset (repeatable), e.g. atten_limit=12\n"
+          "  --model FILE       use these weights (a .qwb, e.g. from quell-adapt) through the\n"
+          "                     plugin's model parameter, as a host's file chooser does\n"
           "  --force            allow OUT to be the same file as IN\n"
           "  --rate HZ          run the plugin at HZ, converting the file to it and back\n"
           "                     (default: the file's rate; 16000 below 16 kHz, 192000 above\n"
@@ -124,6 +126,7 @@ typedef struct {
   const char *uri; /* NULL: chosen from the channel count */
   int force_mono, force_stereo, force, quiet, verbose, print_controls, list_presets, float_out;
   const char *preset;
+  const char *model; /* --model FILE, or NULL */
   const char *report; /* --report FILE, or NULL */
   int rate; /* --rate, 0 = chosen from the file */
   const char *sets[QUELL_PROCESS_MAX_SETS];
@@ -149,6 +152,8 @@ static int quell_process_parse(int argc, char **argv, QuellProcessOptions *o) {
       o->force_stereo = 1;
     } else if (!strcmp(a, "--preset") && has_arg) {
       o->preset = argv[++i];
+    } else if (!strcmp(a, "--model") && has_arg) {
+      o->model = argv[++i];
     } else if (!strcmp(a, "--set") && has_arg) {
       if (o->n_sets == QUELL_PROCESS_MAX_SETS)
         return quell_process_fail(QUELL_EXIT_USAGE, "too many --set options");
@@ -203,6 +208,12 @@ static int quell_process_controls(QuellHost *host, QuellHostInstance *inst,
   char err[1024];
   if (o->preset && quell_host_instance_apply_preset(host, inst, o->preset, err, sizeof err))
     return quell_process_fail(QUELL_EXIT_USAGE, "%s", err);
+  if (o->model) {
+    char info[300];
+    if (quell_host_instance_set_model(host, inst, o->model, info, sizeof info, err, sizeof err))
+      return quell_process_fail(QUELL_EXIT_UNSUPPORTED, "--model %s: %s", o->model, err);
+    if (o->verbose) fprintf(stderr, "quell-process: model %s\n", info);
+  }
   for (int i = 0; i < o->n_sets; i++) {
     char symbol[128];
     const char *eq = strchr(o->sets[i], '=');
