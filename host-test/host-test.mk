@@ -50,7 +50,7 @@ all: $(QUELL_PROCESS) $(QUELL_JACK)
 CHECK_PROGS   += $(HOST_SCAN)
 CHECK_SCRIPTS += tests/test_quell_process.sh tests/test_quell_process_data.sh \
                  tests/test_jack_latency.sh tests/test_jack_jalv.sh tests/test_host_pipewire.sh \
-                 tests/test_host_ardour.sh tests/test_host_model.sh tests/test_quell_process_report.sh
+                 tests/test_host_ardour.sh tests/test_host_model.sh tests/test_host_ardour_model.sh tests/test_quell_process_report.sh
 CHECK_DEPS    += $(QUELL_PROCESS) $(QUELL_JACK) $(QUELL_WAVCMP) fixture-bundle
 
 # The long JACK matrix: every power-of-two buffer size 16..2048 at 44.1, 48 and 96 kHz for both

@@ -37,7 +37,7 @@ struct QuellHost {
   LV2_URID_Map map;
   LV2_URID_Unmap unmap;
   LV2_Log_Log log;
-  LV2_URID log_trace;
+  LV2_URID log_trace, log_note;
   LilvNode *n_audio, *n_control, *n_input, *n_output, *n_latency, *n_enabled, *n_toggled,
       *n_integer, *n_preset, *n_label, *n_designation;
 };
@@ -69,8 +69,8 @@ static const char *quell_host_urid_unmap(LV2_URID_Unmap_Handle handle, LV2_URID 
 static int quell_host_log_vprintf(LV2_Log_Handle handle, LV2_URID type, const char *fmt,
                                   va_list ap) {
   const QuellHost *host = handle;
-  /* Trace lines are for debugging a plugin (jalv shows them with -t); this host keeps quiet. */
-  if (type && type == host->log_trace) return 0;
+  /* Notes and traces are the plugin's news, not errors; these command-line hosts keep quiet. */
+  if (type && (type == host->log_trace || type == host->log_note)) return 0;
   return vfprintf(stderr, fmt, ap);
 }
 
@@ -143,6 +143,7 @@ QuellHost *quell_host_new_bundles(const char *const *bundles, size_t n_bundles, 
   host->unmap = (LV2_URID_Unmap){&host->urids, quell_host_urid_unmap};
   host->log = (LV2_Log_Log){host, quell_host_log_printf, quell_host_log_vprintf};
   host->log_trace = quell_host_urid_map(&host->urids, LV2_LOG__Trace);
+  host->log_note = quell_host_urid_map(&host->urids, LV2_LOG__Note);
   LilvWorld *w = host->world;
   host->n_audio = lilv_new_uri(w, LV2_CORE__AudioPort);
   host->n_control = lilv_new_uri(w, LV2_CORE__ControlPort);

@@ -45,7 +45,7 @@ struct QuellModelParam {
   struct {
     LV2_URID atom_path, atom_string, atom_urid, atom_object, atom_blank, atom_resource;
     LV2_URID patch_set, patch_get, patch_property, patch_value, model, model_info, log_error,
-        log_trace;
+        log_note;
   } u;
   LV2_Atom_Forge forge;
   const LV2_Atom_Sequence *control;
@@ -71,11 +71,12 @@ static void quell_model_param_log(const QuellModelParam *p, const char *fmt, ...
     fprintf(stderr, "quell: %s\n", line);
 }
 
-/* A trace line (hosts show them on request, e.g. jalv -t); nothing without the host's log. */
-static void quell_model_param_trace(const QuellModelParam *p, const char *what,
-                                    const char *info) {
-  if (p->log && p->u.log_trace)
-    p->log->printf(p->log->handle, p->u.log_trace, "quell: model %s: %s\n", what, info);
+/* A note line on a model change (hosts show it in their log window, jalv on stderr), so a
+ * user can see which model a session brought back; nothing without the host's log. */
+static void quell_model_param_note(const QuellModelParam *p, const char *what,
+                                   const char *info) {
+  if (p->log && p->u.log_note)
+    p->log->printf(p->log->handle, p->u.log_note, "quell: model %s: %s\n", what, info);
 }
 
 static const char *quell_model_param_basename(const char *path) {
@@ -130,7 +131,7 @@ QuellModelParam *quell_model_param_create(QuellEngine *engine, const char *shipp
     p->u.model = QUELL_MAP(QUELL_URI_MODEL);
     p->u.model_info = QUELL_MAP(QUELL_URI_MODEL_INFO);
     p->u.log_error = log ? QUELL_MAP(LV2_LOG__Error) : 0;
-    p->u.log_trace = log ? QUELL_MAP(LV2_LOG__Trace) : 0;
+    p->u.log_note = log ? QUELL_MAP(LV2_LOG__Note) : 0;
 #undef QUELL_MAP
     lv2_atom_forge_init(&p->forge, map);
   }
@@ -323,7 +324,7 @@ LV2_Worker_Status quell_model_param_work(QuellModelParam *p, LV2_Worker_Respond_
     quell_model_param_log(p, "model not loaded, keeping %s: %s", active->info, err);
     reply.kind = QUELL_MODEL_REFUSED;
   } else {
-    quell_model_param_trace(p, "loaded, active from the next run()", reply.slot->info);
+    quell_model_param_note(p, "loaded, active from the next run()", reply.slot->info);
   }
   if (respond(handle, QUELL_MODEL_MSG_HEAD, &reply) != LV2_WORKER_SUCCESS) {
     quell_model_param_slot_free(reply.slot); /* never reached the audio thread */
@@ -432,6 +433,6 @@ LV2_State_Status quell_model_param_restore(QuellModelParam *p,
   p->pending = NULL;
   quell_model_param_slot_free(quell_model_param_apply(p, s));
   pthread_mutex_unlock(&p->free_lock);
-  quell_model_param_trace(p, "restored", s->info);
+  quell_model_param_note(p, "restored", s->info);
   return LV2_STATE_SUCCESS;
 }

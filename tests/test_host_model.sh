@@ -6,7 +6,7 @@
 #  - quell-jack --model FILE on a dummy JACK server (the same path, before activation), then a
 #    bad file (exit 4);
 #  - jalv restores a saved session (state.ttl naming a.qwb, as lilv and jalv write it) on the
-#    dummy server and its plugin reports the restored model (log:Trace, jalv -t); a session naming
+#    dummy server and its plugin reports the restored model (a log:Note line); a session naming
 #    a corrupt file keeps jalv running on the shipped model with one error line.
 . "$(dirname "$0")/test_host_lib.sh"
 
@@ -78,11 +78,11 @@ EOF
 if command -v jalv >/dev/null; then
   for variant in mono stereo; do
     uri="https://github.com/quell-audio/quell#$variant"
-    note "jalv -t -l (session naming a.qwb), $variant"
+    note "jalv -l (session naming a.qwb), $variant"
     write_state "$T/session-$variant" "$uri" a.qwb
     cp "$T/a.qwb" "$T/session-$variant/a.qwb"
     { sleep 1.5; echo controls; sleep 0.5; } |
-      timeout 30 env $HOST_ENV jalv -t -l "$T/session-$variant" -n "qjalvm$$$variant" -x "$uri" \
+      timeout 30 env $HOST_ENV jalv -l "$T/session-$variant" -n "qjalvm$$$variant" -x "$uri" \
         >"$T/jalv.txt" 2>&1
     rc=$?
     grep -E "quell|model" "$T/jalv.txt" | sed 's/^/    | /'
