@@ -63,6 +63,9 @@ QUELL_API void quell_model_free(QuellModel *model);
 /* CRC-32 of the blob the model was read from (its last four bytes): how logs, hosts and saved
  * state name a model. */
 QUELL_API uint32_t quell_model_crc(const QuellModel *model);
+/* The blob's info text (format 3, model/FORMAT.md): "key=value" lines such as adapted_from=
+ * (the base model's CRC), noise_seconds=, date=; "" when the blob has none. Never NULL. */
+QUELL_API const char *quell_model_info(const QuellModel *model);
 
 /* True if the engine can run natively at this rate (16 kHz..192 kHz). */
 QUELL_API int quell_rate_supported(double rate);

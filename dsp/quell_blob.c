@@ -83,6 +83,41 @@ static int quell_blob_slots(QuellModel *m, QuellBlobSlot *slots)
 
 #define QUELL_MAX_SLOTS (8 + 4 * QUELL_MAX_GRU_LAYERS)
 
+/* Format 3's info section at *pos: "QINF", u32 length L (at most QUELL_BLOB_INFO_MAX), L bytes
+ * of text (no control characters but newline and tab), zeros up to a multiple of 4. Copies the
+ * text into m->info and moves *pos past the section; -1 with one line in err on any fault. */
+static int quell_blob_info(QuellModel *m, const unsigned char *b, size_t body, size_t *pos,
+                           char *err, size_t err_len)
+{
+  if (body - *pos < 8 || memcmp(b + *pos, QUELL_BLOB_INFO_MAGIC, 4) != 0) {
+    quell_blob_fail(err, err_len, "format 3 weights blob lacks its info section");
+    return -1;
+  }
+  const uint32_t len = quell_blob_u32(b + *pos + 4);
+  const size_t padded = ((size_t)len + 3u) & ~(size_t)3u;
+  if (len > QUELL_BLOB_INFO_MAX || body - *pos - 8 < padded) {
+    quell_blob_fail(err, err_len, "weights blob info section of %u bytes does not fit", len);
+    return -1;
+  }
+  const unsigned char *t = b + *pos + 8;
+  for (size_t i = 0; i < padded; i++) {
+    const int ok = i < len ? (t[i] >= 0x20 || t[i] == '\n' || t[i] == '\t') : t[i] == 0;
+    if (!ok) {
+      quell_blob_fail(err, err_len, "weights blob info section holds a control byte at %zu", i);
+      return -1;
+    }
+  }
+  m->info = malloc((size_t)len + 1);
+  if (!m->info) {
+    quell_blob_fail(err, err_len, "out of memory loading weights");
+    return -1;
+  }
+  memcpy(m->info, t, len);
+  m->info[len] = '\0';
+  *pos += 8 + padded;
+  return 0;
+}
+
 QuellModel *quell_model_load_memory(const void *data, size_t size, char *err, size_t err_len)
 {
   const unsigned char *b = data;
@@ -220,8 +255,14 @@ QuellModel *quell_model_load_memory(const void *data, size_t size, char *err, si
     used += nvals;
     pos += 4 * nvals;
   }
+  if (version >= 3 && quell_blob_info(m, b, body, &pos, err, err_len) != 0) goto fail;
   if (pos != body) {
     quell_blob_fail(err, err_len, "weights blob has %zu unexpected trailing bytes", body - pos);
+    goto fail;
+  }
+  if (!m->info) m->info = calloc(1, 1);
+  if (!m->info) {
+    quell_blob_fail(err, err_len, "out of memory loading weights");
     goto fail;
   }
   return m;
@@ -285,8 +326,10 @@ io_fail:
 void quell_model_free(QuellModel *model)
 {
   if (!model) return;
+  free(model->info);
   free(model->storage);
   free(model);
 }
 
 uint32_t quell_model_crc(const QuellModel *model) { return model ? model->crc : 0u; }
+const char *quell_model_info(const QuellModel *model) { return model && model->info ? model->info : ""; }

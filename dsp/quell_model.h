@@ -7,8 +7,12 @@
 
 #define QUELL_BLOB_MAGIC "QUELLWB"
 /* Format 2 = format 1 with the header's last word holding QuellConfig.feature_flags (it was
- * reserved, 0). Both are read; format 1 blobs run with the features they were trained on. */
-#define QUELL_BLOB_VERSION 2u
+ * reserved, 0). Both are read; format 1 blobs run with the features they were trained on.
+ * Format 3 = format 2 plus an info section after the tensors (what a blob was made from, e.g.
+ * by quell-adapt); readers of formats 1-2 refuse it by its version, cleanly. */
+#define QUELL_BLOB_VERSION 3u
+#define QUELL_BLOB_INFO_MAGIC "QINF"
+#define QUELL_BLOB_INFO_MAX 4096u
 #define QUELL_BLOB_MIN_VERSION 1u
 #define QUELL_BLOB_HEADER_SIZE 64u
 #define QUELL_BLOB_RECORD_HEADER 48u
@@ -25,6 +29,7 @@ typedef struct {
 struct QuellModel {
   QuellConfig cfg;
   uint32_t crc;   /* the blob's trailing CRC-32: the model's name in logs and host state */
+  char *info;     /* format 3's info text ("key=value" lines), "" before format 3; owned */
   float *storage; /* owns every tensor's data */
   QuellTensor norm_mean, norm_scale;
   QuellTensor input_weight, input_bias;

@@ -86,8 +86,16 @@ static const char *quell_model_param_basename(const char *path) {
 
 /* The slot's description: "<file name>, CRC xxxxxxxx" ("shipped model ..." for the default). */
 static void quell_model_param_describe(QuellModelSlot *s, const char *file, const QuellModel *m) {
-  snprintf(s->info, sizeof s->info, "%s%s, CRC %08x", s->path[0] ? "" : "shipped model ",
-           quell_model_param_basename(file), (unsigned)quell_model_crc(m));
+  /* An adapted blob (format 3) names its base model: "..., adapted from 6e40f80e". */
+  const char *from = strstr(quell_model_info(m), "adapted_from=");
+  int n = 0;
+  if (from) {
+    from += strlen("adapted_from=");
+    while (n < 8 && from[n] && from[n] != '\n') n++;
+  }
+  snprintf(s->info, sizeof s->info, "%s%.180s, CRC %08x%s%.*s", s->path[0] ? "" : "shipped model ",
+           quell_model_param_basename(file), (unsigned)quell_model_crc(m),
+           n ? ", adapted from " : "", n, n ? from : "");
 }
 
 static void quell_model_param_slot_free(QuellModelSlot *s) {

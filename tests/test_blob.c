@@ -74,7 +74,8 @@ int main(void)
     const char *msg;
   } cases[] = {
       {0, 0x4c4c4551u, "magic"},          /* "QELL..." */
-      {8, 3, "format version 3"},
+      {8, 4, "format version 4"},
+      {8, 3, "info section"},             /* format 3 without its info section */
       {8, 0, "format version 0"},
       {12, 65, "header"},
       {60, 2, "feature flags"},   /* format 2: an unknown flag */
@@ -127,6 +128,54 @@ int main(void)
   m = quell_model_load_file(path, err, sizeof err);
   QUELL_CHECK(m != NULL, "file load: %s", err);
   quell_model_free(m);
+
+  /* Format 3: the info section after the tensors, before the CRC (model/FORMAT.md). */
+  {
+    static const char text[] = "tool=quell-adapt\nadapted_from=6e40f80e\nnoise_seconds=183.5\n";
+    const size_t len = sizeof text - 1, padded = (len + 3) & ~(size_t)3;
+    const size_t v3size = size + 8 + padded;
+    unsigned char *v3 = calloc(1, v3size);
+    QUELL_REQUIRE(v3, "oom");
+    memcpy(v3, blob, size - 4);
+    quell_test_put_u32(v3 + 8, 3);
+    memcpy(v3 + size - 4, "QINF", 4);
+    quell_test_put_u32(v3 + size, (uint32_t)len);
+    memcpy(v3 + size + 4, text, len);
+    quell_fixture_blob_fix_crc(v3, v3size);
+    m = quell_model_load_memory(v3, v3size, err, sizeof err);
+    QUELL_CHECK(m && !strcmp(quell_model_info(m), text), "format 3 blob: %s / '%s'",
+                m ? "loaded" : err, m ? quell_model_info(m) : "");
+    quell_model_free(m);
+    m = quell_model_load_memory(blob, size, err, sizeof err);
+    QUELL_CHECK(m && quell_model_info(m)[0] == '\0', "format 2 blob has info text");
+    quell_model_free(m);
+    /* Faults in the section, each named. */
+    unsigned char *c = malloc(v3size);
+    QUELL_REQUIRE(c, "oom");
+    memcpy(c, v3, v3size);
+    quell_test_put_u32(c + size, 100000);
+    quell_fixture_blob_fix_crc(c, v3size);
+    QUELL_CHECK(quell_test_refuses(c, v3size, "does not fit"), "oversized info");
+    memcpy(c, v3, v3size);
+    c[size + 4 + 3] = 0x07;
+    quell_fixture_blob_fix_crc(c, v3size);
+    QUELL_CHECK(quell_test_refuses(c, v3size, "control byte"), "control byte in info");
+    memcpy(c, v3, v3size);
+    quell_test_put_u32(c + size, (uint32_t)len - 2); /* the last two text bytes become padding */
+    quell_fixture_blob_fix_crc(c, v3size);
+    QUELL_CHECK(quell_test_refuses(c, v3size, "control byte"), "non-zero padding");
+    memcpy(c, v3, v3size);
+    quell_test_put_u32(c + 8, 2); /* a format 2 reader's view: the section is trailing bytes */
+    quell_fixture_blob_fix_crc(c, v3size);
+    QUELL_CHECK(quell_test_refuses(c, v3size, "trailing"), "info section in format 2");
+    for (size_t n = size - 4; n < v3size; n += 3) {
+      memcpy(c, v3, n);
+      quell_fixture_blob_fix_crc(c, n);
+      QUELL_CHECK(quell_test_refuses(c, n, NULL), "format 3 cut to %zu bytes accepted", n);
+    }
+    free(c);
+    free(v3);
+  }
 
   /* CRC matches zlib's reference value for "123456789". */
   QUELL_CHECK(quell_crc32_update(0, "123456789", 9) == 0xCBF43926u, "crc32 check value");
