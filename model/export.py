@@ -69,12 +69,25 @@ def model_tensors(model):
     return out
 
 
-def blob_bytes(cfg, model):
+def info_section(text):
+    """Format 3's info section (FORMAT.md): "QINF", u32 length, the text, zeros to 4 bytes."""
+    t = text.encode("utf-8")
+    if len(t) > 4096 or any(b < 0x20 and b not in (9, 10) for b in t):
+        raise ValueError("info text: at most 4096 bytes, no control characters but \\n and \\t")
+    return b"QINF" + struct.pack("<I", len(t)) + t + b"\0" * (-len(t) % 4)
+
+
+def blob_bytes(cfg, model, info=None):
+    """The blob of a QuellNet: format 2, or format 3 with `info` (key=value text, quell-adapt's
+    record of what it adapted) in the info section."""
     tensors = model_tensors(model)
-    head = BLOB_MAGIC + struct.pack("<2I", BLOB_VERSION, HEADER_SIZE) + config_bytes(cfg)
+    version = BLOB_VERSION if info is None else 3
+    head = BLOB_MAGIC + struct.pack("<2I", version, HEADER_SIZE) + config_bytes(cfg)
     head += struct.pack("<2I", len(tensors), cfg.get("feature_flags", 0))
     assert len(head) == HEADER_SIZE
     body = head + b"".join(tensor_record(n, a) for n, a in tensors)
+    if info is not None:
+        body += info_section(info)
     return body + struct.pack("<I", zlib.crc32(body) & 0xFFFFFFFF)
 
 
