@@ -83,6 +83,7 @@ include tests/tests.mk
 -include presets/presets.mk
 -include model/model.mk
 -include model/eval.mk
+-include model/adapt.mk
 -include tests/reliability.mk
 endif
 

@@ -73,7 +73,7 @@ class Progress:
     """One stderr line: a bar, the step, and an estimate of the time left."""
 
     def __init__(self, what, total, quiet=False):
-        self.what, self.total, self.quiet = what, max(total, 1), quiet
+        self.what, self.total, self.quiet = what, total, quiet  # total None: not known yet
         self.t0 = time.time()
         self.tty = sys.stderr.isatty()
         self.last = -1.0
@@ -82,15 +82,15 @@ class Progress:
         if self.quiet:
             return
         now = time.time()
-        if not self.tty and done < self.total and now - self.last < 10:
+        if not self.tty and done != self.total and now - self.last < 10:
             return  # a log file gets a line every 10 s, not a stream of carriage returns
         self.last = now
-        frac = min(done / self.total, 1.0)
+        frac = min(done / self.total, 1.0) if self.total else 0.0
         el = now - self.t0
         left = el / frac - el if frac > 0 else float("nan")
         bar = "#" * int(frac * 24) + "." * (24 - int(frac * 24))
         eta = f"{int(left // 60)}:{int(left % 60):02d} left" if left == left else "estimating"
-        line = f"{self.what:<12} [{bar}] {done}/{self.total} {eta} {extra}"
+        line = f"{self.what:<12} [{bar}] {done}/{self.total or '?'} {eta} {extra}"
         print(("\r" if self.tty else "") + line + ("" if self.tty else "\n"), end="",
               file=sys.stderr, flush=True)
 
@@ -384,7 +384,7 @@ def fine_tune(net, F, G, V, cfg, minutes, seed, lr, batch, max_steps, quiet):
     budget = minutes * 60.0
     t0 = time.time()
     steps = max_steps or 10 ** 9
-    prog = Progress("fine-tuning", steps, quiet)
+    prog = Progress("fine-tuning", max_steps or None, quiet)
     step = 0
     while step < steps:
         if step == 3 and not max_steps:
@@ -539,8 +539,15 @@ def table(title, res, names, dnsmos_ok):
 
 
 # ------------------------------------------------------------------------------------ main
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors exit 64 (sysexits' EX_USAGE), not argparse's 2
+        self.print_usage(sys.stderr)
+        print(f"quell-adapt: {message}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
 def parse(argv):
-    ap = argparse.ArgumentParser(
+    ap = _Parser(
         prog="quell-adapt", description="Fine-tune Quell on recordings of your own noise.",
         epilog="Exit codes: 0 done, 64 usage, 65 unusable noise (silent, speech, too little, "
                "unreadable), 66 noise folder missing or empty, 69 something needed is missing "
@@ -580,15 +587,15 @@ def parse(argv):
 
 def run(a):
     t_start = time.time()
+    # The input is checked before anything slow or optional is needed (PyTorch comes later).
     try:
         import numpy as np
+        import scipy  # noqa: F401
         import soundfile  # noqa: F401
-        import torch
     except ImportError as e:
         raise AdaptError(EXIT_UNAVAILABLE, f"quell-adapt needs {e.name} (Debian: apt-get install "
-                         "python3-torch python3-numpy python3-scipy python3-soundfile)")
+                         "python3-numpy python3-scipy python3-soundfile python3-torch)")
     import data
-    import export
     import quell_dsp
 
     out_dir = os.path.dirname(os.path.abspath(a.out)) or "."
@@ -606,7 +613,6 @@ def run(a):
         raise AdaptError(EXIT_DATA, f"the base model {base_path} is not a usable blob: {e}")
     cfg_d, tensors, base_crc, _ = read_blob(base_bytes)
     cfg = quell_dsp.QuellConfig.from_dict(cfg_d)
-    torch.set_num_threads(a.jobs)
 
     noise = read_noise(a.noise, a.quiet)
     total = seconds(noise)
@@ -618,6 +624,13 @@ def run(a):
         raise AdaptError(EXIT_DATA, f"the noise holds speech (the model hears a voice in "
                          f"{100 * share:.0f} % of it): record the room with nobody talking, or "
                          "pass --allow-speech if the noise is other people's chatter")
+    try:
+        import torch
+    except ImportError:
+        raise AdaptError(EXIT_UNAVAILABLE, "quell-adapt needs PyTorch to fine-tune (Debian: "
+                         "apt-get install python3-torch)")
+    import export
+    torch.set_num_threads(a.jobs)
     train_noise, held = split_noise(noise)
     say(f"noise: {len(noise)} files, {total / 60:.1f} min ({seconds(train_noise) / 60:.1f} to "
         f"learn from, {seconds(held) / 60:.1f} held out); voice heard in {100 * share:.0f} % of "
