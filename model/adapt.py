@@ -430,6 +430,30 @@ def run_engine(model, x, rate):
     return y[lat:]
 
 
+def held_out_voices(paths, count, seed, seconds_each=4.0):
+    """count voices of about seconds_each, each a few held-out utterances (many are short
+    descriptions) of one speaker joined with 0.3 s pauses, at EVAL_RATE."""
+    import numpy as np
+    import data
+    rng = np.random.default_rng([seed, 11])
+    order = [paths[i] for i in rng.permutation(len(paths))]
+    voices, cur, k = [], [], 0
+    while len(voices) < count and k < len(order):
+        try:
+            x, r = data.load_audio(order[k])
+        except Exception:
+            x, r = None, 0
+        k += 1
+        if x is None or len(x) < r // 5:
+            continue
+        cur.append(resample(x, r, EVAL_RATE))
+        cur.append(np.zeros(int(0.3 * EVAL_RATE), np.float32))
+        if sum(len(c) for c in cur) >= seconds_each * EVAL_RATE:
+            voices.append((np.concatenate(cur), EVAL_RATE))
+            cur = []
+    return voices
+
+
 def eval_items(noise, voices, seed):
     """[(clean, noisy, snr)] at EVAL_RATE: each voice over a random stretch of the noise at each
     of EVAL_SNRS, plus ("noise", None) entries for the noise alone."""
@@ -681,14 +705,7 @@ def run(a):
 
     if a.no_report:
         return
-    voices = []
-    for p in eval_paths[:: max(1, len(eval_paths) // max(a.eval_voices, 1))][:a.eval_voices]:
-        try:
-            x, r = data.load_audio(p)
-        except Exception:
-            continue
-        if len(x) > r:
-            voices.append((x, r))
+    voices = held_out_voices(eval_paths, a.eval_voices, a.seed)
     if not voices:
         say("no held-out voices to report with", a.quiet)
         return
