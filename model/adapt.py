@@ -323,6 +323,9 @@ class AdaptSources:
             raise AdaptError(EXIT_UNAVAILABLE, "none of the speech files could be decoded (the "
                              "G.722 prompts need ffmpeg: apt-get install ffmpeg)")
         self.minutes = {k: sum(len(x) / r for x, r, _ in v) / 60 for k, v in self.sets.items()}
+        # make_clip draws 16 kHz speech whenever it does not pick wideband: never from nothing.
+        if not self.sets["speech16"]:
+            self.sets["speech16"] = self.sets["speechwb"]
         self.weights = {k: np.full(len(v), 1.0 / max(len(v), 1)) for k, v in self.sets.items()}
 
     def draw(self, rng, pool):
@@ -664,8 +667,8 @@ def run(a):
     lists, eval_paths, where = find_speech(a.speech, data_dir, data.DEFAULT_DEBIAN)
     rng = np.random.default_rng([a.seed, 3])
     src = AdaptSources(lists, train_noise, rng, a.speech_files, a.jobs, a.quiet)
-    say(f"speech: {sum(len(v) for k, v in src.sets.items() if k != 'noise')} files, "
-        f"{src.minutes['speech16'] + src.minutes['speechwb']:.0f} min, from {where}", a.quiet)
+    say(f"speech: {src.minutes['speech16'] + src.minutes['speechwb']:.0f} min, from {where}",
+        a.quiet)
 
     F, G, V = make_clips(src, cfg, a.clips, a.seed, a.jobs, a.quiet)
     net = torch_model(cfg_d, tensors)
