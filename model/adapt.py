@@ -37,6 +37,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+# Idle OpenMP threads sleep instead of spinning (as model/train.py): on a busy machine spinning
+# steals the cores the other threads need. Must be set before torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_NOINPUT = 0, 64, 65, 66
 EXIT_UNAVAILABLE, EXIT_SOFTWARE, EXIT_CANTCREAT, EXIT_INTERRUPTED = 69, 70, 73, 130
@@ -386,16 +389,23 @@ def fine_tune(net, F, G, V, cfg, minutes, seed, lr, batch, max_steps, quiet):
     rng = np.random.default_rng([seed, 7])
     budget = minutes * 60.0
     t0 = time.time()
-    steps = max_steps or 10 ** 9
     prog = Progress("fine-tuning", max_steps or None, quiet)
     step = 0
-    while step < steps:
-        if step == 3 and not max_steps:
-            # The budget in steps, from the speed of the first ones (cosine schedule over it).
-            per = (time.time() - t0) / 3
-            steps = max(5, int(budget / per))
-            prog.total = steps
-        frac = step / max(steps, 1) if step >= 3 or max_steps else 0.0
+    while True:
+        # A step budget, or a time budget: the schedule then runs on the time used, and the
+        # step count shown is re-estimated from the speed so far (a busy machine gets fewer
+        # steps, never a longer run).
+        used = time.time() - t0
+        if max_steps:
+            if step >= max_steps:
+                break
+            frac = step / max_steps
+        else:
+            if step >= 5 and used >= budget:
+                break
+            frac = min(used / budget, 1.0)
+            if step >= 3:
+                prog.total = max(step + 1, int(round(step * budget / max(used, 1e-9))))
         for group in opt.param_groups:
             group["lr"] = lr * min(1.0, (step + 1) / 5) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
         b = np.sort(rng.choice(len(F), min(batch, len(F)), replace=False))
@@ -417,6 +427,9 @@ def fine_tune(net, F, G, V, cfg, minutes, seed, lr, batch, max_steps, quiet):
             opt.step()
             total += float(loss)
         step += 1
+        prog.update(step, f"loss {total / (T // seq):.3f}")
+    if prog.total != step:
+        prog.total = step
         prog.update(step, f"loss {total / (T // seq):.3f}")
     prog.done()
     return step
@@ -663,6 +676,9 @@ def run(a):
         f"learn from, {seconds(held) / 60:.1f} held out); voice heard in {100 * share:.0f} % of "
         f"it; base model {os.path.basename(base_path)} (CRC {base_crc:08x})", a.quiet)
 
+    say(f"this takes about {a.minutes + 5:.0f} minutes: decoding speech and mixing (1-3), "
+        f"fine-tuning ({a.minutes:g}), the report (1-2); Ctrl-C stops it with nothing written",
+        a.quiet or a.steps)
     data_dir = os.path.join(a.shared, "data")
     lists, eval_paths, where = find_speech(a.speech, data_dir, data.DEFAULT_DEBIAN)
     rng = np.random.default_rng([a.seed, 3])
