@@ -214,7 +214,8 @@ static void quell_ttlgen_plugin_one(FILE *f, const char *uri, const char *varian
   for (i = 0; i < QUELL_ATOM_COUNT; ++i, ++index) {
     const QuellTtlAtom *a = &quell_ttl_atoms[i];
     fprintf(f,
-            "[\n\t\ta lv2:%s, atom:AtomPort ;\n\t\tatom:bufferType atom:Sequence ;\n"
+            "[\n\t\ta lv2:%s, atom:AtomPort ;\n\t\tlv2:portProperty lv2:connectionOptional ;\n"
+            "\t\tatom:bufferType atom:Sequence ;\n"
             "\t\tatom:supports patch:Message ;\n\t\tlv2:designation lv2:control ;\n"
             "\t\tlv2:index %u ;\n\t\tlv2:symbol \"%s\" ;\n\t\tlv2:name \"%s\" ;\n"
             "\t\trsz:minimumSize %d ;\n\t\trdfs:comment ",
