@@ -335,6 +335,27 @@ class AdaptSources:
         items = self.sets[pool]
         return items[int(rng.integers(len(items)))]
 
+    def with_noise(self, noise):
+        """The same speech over another noise pool (an empty pool: synthetic noise only)."""
+        import copy
+        other = copy.copy(self)
+        other.sets = dict(self.sets, noise=list(noise))
+        return other
+
+
+def general_noise(data_dir, debian_dir, rng, max_files, jobs):
+    """A sample of training's own noise pool (../shared/data/noise) when this is a checkout with
+    it, else []: the general mixtures then use data.py's synthetic noises only."""
+    import data
+    if not os.path.isdir(os.path.join(data_dir, "noise")):
+        return []
+    paths = data.list_sources(data_dir, debian_dir)[0]["noise"]
+    if len(paths) > max_files:
+        paths = [paths[i] for i in sorted(rng.choice(len(paths), max_files, replace=False))]
+    with mp.get_context("fork").Pool(jobs, _ignore_sigint) as pool:
+        got = pool.map(data._load_checked, paths, chunksize=8)
+    return [(g[0], g[1], p) for p, g, _ in got if g is not None]
+
 
 def _ignore_sigint():
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -343,21 +364,26 @@ def _ignore_sigint():
 _W = {}
 
 
-def _clip_init(src, cfg_dict, seed):
+def _clip_init(src, general, share, cfg_dict, seed):
     _ignore_sigint()
     import quell_dsp
-    _W.update(src=src, cfg=quell_dsp.QuellConfig.from_dict(cfg_dict), seed=seed)
+    _W.update(src=src, general=general, share=share,
+              cfg=quell_dsp.QuellConfig.from_dict(cfg_dict), seed=seed)
 
 
 def _clip(i):
     import numpy as np
     import data
     rng = np.random.default_rng([_W["seed"], 21, i])
-    f, g, v, _ = data.make_clip(_W["src"], _W["cfg"], rng)
+    # Clip i is a general one when it falls in the general share (spread evenly over the set).
+    general = int((i + 1) * _W["share"]) > int(i * _W["share"])
+    f, g, v, _ = data.make_clip(_W["general"] if general else _W["src"], _W["cfg"], rng)
     return i, f.astype(np.float16), g.astype(np.float16), v.astype(np.float16)
 
 
-def make_clips(src, cfg, n, seed, jobs, quiet):
+def make_clips(src, general, share, cfg, n, seed, jobs, quiet):
+    """n mixtures: the share `share` over general noise (the `general` sources), the rest over
+    the user's noise (`src`)."""
     import numpy as np
     import data
     T = data.FRAMES_PER_CLIP
@@ -365,7 +391,8 @@ def make_clips(src, cfg, n, seed, jobs, quiet):
     G = np.zeros((n, T, cfg.nb_bands), np.float16)
     V = np.zeros((n, T), np.float16)
     prog = Progress("mixing", n, quiet)
-    with mp.get_context("fork").Pool(jobs, _clip_init, (src, cfg.as_dict(), seed)) as pool:
+    with mp.get_context("fork").Pool(jobs, _clip_init,
+                                     (src, general, share, cfg.as_dict(), seed)) as pool:
         for k, (i, f, g, v) in enumerate(pool.imap_unordered(_clip, range(n), chunksize=2)):
             F[i], G[i], V[i] = f, g, v
             prog.update(k + 1)
@@ -606,7 +633,11 @@ def parse(argv):
                     help="clean speech recordings to mix with (default: see the documentation)")
     ap.add_argument("--clips", type=int, default=400, help="5 s mixtures to train on (default 400)")
     ap.add_argument("--steps", type=int, default=0, help="fixed step count instead of --minutes")
-    ap.add_argument("--lr", type=float, default=4e-4)
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--general", type=float, default=0.5,
+                    help="share of the mixtures over other noises (training's own when this is "
+                         "a checkout with ../shared, else synthetic), so the model keeps what it "
+                         "knew (default 0.5)")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
@@ -620,8 +651,10 @@ def parse(argv):
                                                        os.path.join(HERE, "..", "..", "shared")))
     ap.add_argument("--quiet", "-q", action="store_true")
     a = ap.parse_args(argv)
-    if not a.minutes > 0 or a.clips < 8 or a.batch < 1 or a.steps < 0 or a.jobs < 1:
-        ap.error("--minutes must be > 0, --clips >= 8, --batch >= 1, --jobs >= 1")
+    if not a.minutes > 0 or a.clips < 8 or a.batch < 1 or a.steps < 0 or a.jobs < 1 or \
+            not 0.0 <= a.general < 1.0:
+        ap.error("--minutes must be > 0, --clips >= 8, --batch >= 1, --jobs >= 1, "
+                 "0 <= --general < 1")
     return a
 
 
@@ -686,7 +719,12 @@ def run(a):
     say(f"speech: {src.minutes['speech16'] + src.minutes['speechwb']:.0f} min, from {where}",
         a.quiet)
 
-    F, G, V = make_clips(src, cfg, a.clips, a.seed, a.jobs, a.quiet)
+    gen_noise = general_noise(data_dir, data.DEFAULT_DEBIAN, rng, a.speech_files, a.jobs)
+    say(f"general mixtures: {100 * a.general:.0f} % of them, over "
+        + (f"{len(gen_noise)} files of training's own noise" if gen_noise else
+           "synthetic noises"), a.quiet)
+    F, G, V = make_clips(src, src.with_noise(gen_noise), a.general, cfg, a.clips, a.seed, a.jobs,
+                         a.quiet)
     net = torch_model(cfg_d, tensors)
     net.train()
     steps = fine_tune(net, F, G, V, cfg, a.minutes, a.seed, a.lr, a.batch, a.steps, a.quiet)
