@@ -300,22 +300,25 @@ def main():
         run = json.load(fh)
     with open(os.path.join(a.cache, "meta.json")) as fh:
         meta = json.load(fh)
-    # A second training stage (train.py --init) starts from an earlier run's weights: record the
-    # first stage too, so the card describes everything `make train` did.
+    # Later training stages (train.py --init) start from an earlier run's weights: follow the
+    # chain back and record every earlier stage, so the card describes everything `make train` did.
+    chain, init = [], run["args"].get("init")
+    while init:
+        with open(os.path.join(a.checkpoints,
+                               os.path.splitext(os.path.basename(init))[0] + ".json")) as fh:
+            earlier = json.load(fh)
+        chain.insert(0, earlier)
+        init = earlier["args"].get("init")
     stage_rows = []
-    init = run["args"].get("init")
-    if init:
-        first_json = os.path.join(a.checkpoints,
-                                  os.path.splitext(os.path.basename(init))[0] + ".json")
-        with open(first_json) as fh:
-            first = json.load(fh)
-        fa, ff = first["args"], first["final"] or {}
+    for k, st in enumerate(chain):
+        fa, ff = st["args"], st["final"] or {}
+        start = "from scratch" if k == 0 else f"from `{chain[k - 1]['run']}`'s weights with --init"
         stage_rows.append(
-            f"| first stage (`{first['run']}`; the rows above are the second stage, started from "
-            f"its weights with --init) | {first['steps']} steps x {fa['batch']} clips, seed "
+            f"| stage {k + 1} of {len(chain) + 1} (`{st['run']}`, {start}; the rows above are the "
+            f"last stage) | {st['steps']} steps x {fa['batch']} clips, seed "
             f"{fa['seed']}, lr {fa['lr']:g}, speech guard {fa.get('speech_guard', 0.5):g}, "
-            f"{first['frames'] / 1e6:.1f} M frames, {first['train_minutes']} min wall / "
-            f"{first['cpu_minutes']} min CPU; validation loss {ff.get('val_loss', float('nan')):.4f} |")
+            f"{st['frames'] / 1e6:.1f} M frames, {st['train_minutes']} min wall / "
+            f"{st['cpu_minutes']} min CPU; validation loss {ff.get('val_loss', float('nan')):.4f} |")
     blob = open(a.blob, "rb").read()
     crc = struct.unpack("<I", blob[-4:])[0]
     assert crc == zlib.crc32(blob[:-4]) & 0xFFFFFFFF
