@@ -37,6 +37,26 @@ sys.path.insert(0, os.path.join(ROOT, 'model'))
 os.environ['QUELL_DSP_LIB'] = LIB
 failures = []
 
+# Under `make asan-check` libquell_dsp.so is built with ASan and Python is not: run again with
+# the ASan runtime preloaded (as tests/test_features_py.sh does); PyTorch is left out there.
+ASAN = False
+try:
+    dyn = subprocess.run(['readelf', '-d', LIB], capture_output=True, text=True).stdout
+    asan_lib = next((w.strip('[]') for line in dyn.splitlines() if 'libasan' in line
+                     for w in line.split() if w.startswith('[libasan')), None)
+except OSError:
+    asan_lib = None
+if asan_lib:
+    ASAN = True
+    if 'QUELL_TEST_ASAN_PRELOADED' not in os.environ:
+        cc = os.environ.get('CC', 'cc')
+        rt = subprocess.run([cc, f'-print-file-name={asan_lib}'], capture_output=True,
+                            text=True).stdout.strip()
+        env = dict(os.environ, LD_PRELOAD=rt, ASAN_OPTIONS='detect_leaks=0',
+                   QUELL_TEST_ASAN_PRELOADED='1')
+        sys.stdout.flush()
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
 
 def check(name, ok, detail=''):
     print(('ok   ' if ok else 'FAIL ') + name + (f': {detail}' if detail else ''))
@@ -165,6 +185,8 @@ with tempfile.TemporaryDirectory() as tmp:
     del m
 
     try:
+        if ASAN:
+            raise ImportError('torch')  # not under the preloaded ASan runtime
         import torch  # noqa: F401
         have_torch = True
     except ImportError:
@@ -172,7 +194,7 @@ with tempfile.TemporaryDirectory() as tmp:
     speech_here = os.path.isdir(os.path.join(SHARED, 'data', 'speech')) or \
         os.path.isdir(os.path.join(ROOT, 'model', 'cache', 'debian-speech'))
     if not have_torch or not speech_here:
-        print('skip the tiny run and Ctrl-C: ' + ('no PyTorch' if not have_torch else
+        print('skip the tiny run and Ctrl-C: ' + ('no PyTorch (or under ASan)' if not have_torch else
                                                    'no speech recordings (../shared, Debian cache)'))
     else:
         # export.blob_bytes with info= writes what the C loader reads (PyTorch needed).
