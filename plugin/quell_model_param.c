@@ -56,6 +56,7 @@ struct QuellModelParam {
   QuellModelSlot *retired[QUELL_MODEL_RETIRE_MAX];
   int notify_due;
   pthread_mutex_t free_lock; /* save() vs the worker freeing a slot; never in the audio thread */
+  uint64_t aligned[1024];    /* an aligned copy of a misaligned control sequence (8 KiB) */
 };
 
 /* One line to the host's log (error type), or stderr. Never from the audio thread. */
@@ -252,7 +253,17 @@ void quell_model_param_run(QuellModelParam *p) {
   quell_model_param_flush_retired(p);
   if (!p->map) return;
   if (p->control) {
-    LV2_ATOM_SEQUENCE_FOREACH(p->control, ev) {
+    const LV2_Atom_Sequence *seq = p->control;
+    if ((uintptr_t)seq & 7u) {
+      /* Events hold 64-bit times, so a sequence must be 8-byte aligned; jalv 1.6.6 hands one
+       * at a 4-byte offset. Read such a sequence from an aligned copy (no allocation). */
+      LV2_Atom head;
+      memcpy(&head, seq, sizeof head);
+      const size_t total = sizeof head + head.size;
+      if (total <= sizeof p->aligned) memcpy(p->aligned, seq, total);
+      seq = total <= sizeof p->aligned ? (const LV2_Atom_Sequence *)(const void *)p->aligned : NULL;
+    }
+    if (seq) LV2_ATOM_SEQUENCE_FOREACH(seq, ev) {
       const LV2_Atom *a = &ev->body;
       if (a->type == p->u.atom_object || a->type == p->u.atom_blank ||
           a->type == p->u.atom_resource)
