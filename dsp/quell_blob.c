@@ -40,6 +40,7 @@ typedef struct {
   uint32_t rows, cols, ndim;
   QuellTensor *dst;
   int seen;
+  int optional; /* lag taps: a blob holds any subset of them */
 } QuellBlobSlot;
 
 static int quell_blob_slots(QuellModel *m, QuellBlobSlot *slots)
@@ -56,12 +57,19 @@ static int quell_blob_slots(QuellModel *m, QuellBlobSlot *slots)
     slots[n].ndim = (nd);                                                                        \
     slots[n].dst = (d);                                                                          \
     slots[n].seen = 0;                                                                           \
+    slots[n].optional = 0;                                                                       \
     n++;                                                                                         \
   } while (0)
   QUELL_SLOT("norm.mean", F, 1, 1, &m->norm_mean);
   QUELL_SLOT("norm.scale", F, 1, 1, &m->norm_scale);
   QUELL_SLOT("input.weight", I, F, 2, &m->input_weight);
   QUELL_SLOT("input.bias", I, 1, 1, &m->input_bias);
+  for (uint32_t lag = 1; lag <= QUELL_MAX_INPUT_LAG; lag++) {
+    char nm[QUELL_BLOB_NAME_LEN];
+    snprintf(nm, sizeof nm, "input.weight_lag%u", lag);
+    QUELL_SLOT(nm, I, F, 2, &m->input_lag[lag]);
+    slots[n - 1].optional = 1;
+  }
   for (uint32_t l = 0; l < c->gru_layers; l++) {
     char nm[QUELL_BLOB_NAME_LEN];
     snprintf(nm, sizeof nm, "gru%u.weight_ih", l);
@@ -81,7 +89,7 @@ static int quell_blob_slots(QuellModel *m, QuellBlobSlot *slots)
   return n;
 }
 
-#define QUELL_MAX_SLOTS (8 + 4 * QUELL_MAX_GRU_LAYERS)
+#define QUELL_MAX_SLOTS (8 + QUELL_MAX_INPUT_LAG + 4 * QUELL_MAX_GRU_LAYERS)
 
 /* Format 3's info section at *pos: "QINF", u32 length L (at most QUELL_BLOB_INFO_MAX), L bytes
  * of text (no control characters but newline and tab), zeros up to a multiple of 4. Copies the
@@ -187,9 +195,11 @@ QuellModel *quell_model_load_memory(const void *data, size_t size, char *err, si
 
   const int nslots = quell_blob_slots(m, slots);
   const uint32_t count = quell_blob_u32(b + 56);
-  if (count != (uint32_t)nslots) {
-    quell_blob_fail(err, err_len, "weights blob has %u tensors, configuration needs %d", count,
-                    nslots);
+  int nrequired = 0;
+  for (int s = 0; s < nslots; s++) nrequired += !slots[s].optional;
+  if (count < (uint32_t)nrequired || count > (uint32_t)nslots) {
+    quell_blob_fail(err, err_len, "weights blob has %u tensors, configuration needs %d to %d",
+                    count, nrequired, nslots);
     goto fail;
   }
   /* The floats fit in the file, so this bounds the allocation by the (checked) file size. */
@@ -255,6 +265,13 @@ QuellModel *quell_model_load_memory(const void *data, size_t size, char *err, si
     used += nvals;
     pos += 4 * nvals;
   }
+  for (int s = 0; s < nslots; s++)
+    if (!slots[s].seen && !slots[s].optional) {
+      quell_blob_fail(err, err_len, "weights blob lacks tensor '%s'", slots[s].name);
+      goto fail;
+    }
+  for (uint32_t lag = 1; lag <= QUELL_MAX_INPUT_LAG; lag++)
+    if (m->input_lag[lag].data) m->max_input_lag = lag;
   if (version >= 3 && quell_blob_info(m, b, body, &pos, err, err_len) != 0) goto fail;
   if (pos != body) {
     quell_blob_fail(err, err_len, "weights blob has %zu unexpected trailing bytes", body - pos);

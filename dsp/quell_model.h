@@ -19,6 +19,8 @@
 #define QUELL_BLOB_NAME_LEN 32u
 #define QUELL_BLOB_MAX_SIZE (64u << 20)
 #define QUELL_MAX_GRU_LAYERS 4
+/* Largest frame lag an input tap may have (`input.weight_lag{n}`, n = 1..this; FORMAT.md). */
+#define QUELL_MAX_INPUT_LAG 16u
 
 /* A row-major matrix (or a vector with cols == 1) inside the model's storage. */
 typedef struct {
@@ -33,6 +35,10 @@ struct QuellModel {
   float *storage; /* owns every tensor's data */
   QuellTensor norm_mean, norm_scale;
   QuellTensor input_weight, input_bias;
+  /* input_lag[n]: the dense layer's weights on the normalised features of frame t - n; data is
+   * NULL where the blob has no such tap. max_input_lag: the largest n present, 0 for none. */
+  QuellTensor input_lag[QUELL_MAX_INPUT_LAG + 1];
+  uint32_t max_input_lag;
   QuellTensor gru_weight_ih[QUELL_MAX_GRU_LAYERS], gru_weight_hh[QUELL_MAX_GRU_LAYERS];
   QuellTensor gru_bias_ih[QUELL_MAX_GRU_LAYERS], gru_bias_hh[QUELL_MAX_GRU_LAYERS];
   QuellTensor gain_weight, gain_bias;

@@ -20,20 +20,32 @@ struct QuellNet {
   float *dense;   /* input layer output */
   float *h;       /* GRU states, layer after layer: the concat that feeds the heads */
   float *gi, *gh; /* 3H gate pre-activations from input and from state */
+  /* Lag taps: the normalised features of the last max_lag frames, frame f in slot f % max_lag.
+   * Empty (primed = 0) after create and reset: the first frame then fills every slot, so the
+   * taps see "no change yet" as training does, not a jump from silence. */
+  float *hist;
+  uint32_t max_lag, hist_pos;
+  int primed;
 };
 
-/* y = W x + b, in row blocks small enough for OpenBLAS's lock-free path. */
-static void quell_net_affine(const QuellTensor *W, const QuellTensor *b, const float *x, float *y)
+/* y += W x, in row blocks small enough for OpenBLAS's lock-free path. */
+static void quell_net_gemv_add(const QuellTensor *W, const float *x, float *y)
 {
   const uint32_t rows = W->rows, cols = W->cols;
   uint32_t block = QUELL_NET_MAX_GEMV / cols;
   if (block == 0) block = 1;
-  memcpy(y, b->data, sizeof(float) * rows);
   for (uint32_t r = 0; r < rows; r += block) {
     const uint32_t n = rows - r < block ? rows - r : block;
     cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)cols, 1.0f, W->data + (size_t)r * cols,
                 (int)cols, x, 1, 1.0f, y + r, 1);
   }
+}
+
+/* y = W x + b. */
+static void quell_net_affine(const QuellTensor *W, const QuellTensor *b, const float *x, float *y)
+{
+  memcpy(y, b->data, sizeof(float) * W->rows);
+  quell_net_gemv_add(W, x, y);
 }
 
 static float quell_net_sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
@@ -54,7 +66,9 @@ QuellNet *quell_net_create(const QuellModel *model)
   n->h = calloc((size_t)n->layers * n->hidden, sizeof(float));
   n->gi = calloc(3 * (size_t)n->hidden, sizeof(float));
   n->gh = calloc(3 * (size_t)n->hidden, sizeof(float));
-  if (!n->x || !n->dense || !n->h || !n->gi || !n->gh) {
+  n->max_lag = model->max_input_lag;
+  n->hist = calloc((size_t)(n->max_lag ? n->max_lag : 1) * n->nfeat, sizeof(float));
+  if (!n->x || !n->dense || !n->h || !n->gi || !n->gh || !n->hist) {
     quell_net_destroy(n);
     return NULL;
   }
@@ -69,10 +83,16 @@ void quell_net_destroy(QuellNet *n)
   free(n->h);
   free(n->gi);
   free(n->gh);
+  free(n->hist);
   free(n);
 }
 
-void quell_net_reset(QuellNet *n) { memset(n->h, 0, sizeof(float) * n->layers * n->hidden); }
+void quell_net_reset(QuellNet *n)
+{
+  memset(n->h, 0, sizeof(float) * n->layers * n->hidden);
+  n->primed = 0;
+  n->hist_pos = 0;
+}
 
 void quell_net_step(QuellNet *n, const float *features, float *gains, float *voice_prob)
 {
@@ -81,6 +101,20 @@ void quell_net_step(QuellNet *n, const float *features, float *gains, float *voi
   for (uint32_t i = 0; i < n->nfeat; i++)
     n->x[i] = (features[i] - m->norm_mean.data[i]) * m->norm_scale.data[i];
   quell_net_affine(&m->input_weight, &m->input_bias, n->x, n->dense);
+  if (n->max_lag) {
+    const uint32_t L = n->max_lag, F = n->nfeat;
+    if (!n->primed) {
+      for (uint32_t k = 0; k < L; k++) memcpy(n->hist + (size_t)k * F, n->x, sizeof(float) * F);
+      n->primed = 1;
+    }
+    for (uint32_t lag = 1; lag <= L; lag++)
+      if (m->input_lag[lag].data)
+        quell_net_gemv_add(&m->input_lag[lag], n->hist + (size_t)((n->hist_pos + L - lag) % L) * F,
+                           n->dense);
+    /* Slot hist_pos held frame t - L, read above when that tap exists; it now takes frame t. */
+    memcpy(n->hist + (size_t)n->hist_pos * F, n->x, sizeof(float) * F);
+    n->hist_pos = (n->hist_pos + 1) % L;
+  }
   for (uint32_t i = 0; i < n->in_hidden; i++) n->dense[i] = tanhf(n->dense[i]);
 
   const float *in = n->dense;

@@ -134,12 +134,19 @@ def torch_model(cfg, tensors):
     """The blob's network as train.QuellNet."""
     import torch
     from train import QuellNet
+    lags = sorted(int(k[len("input.weight_lag"):]) for k in tensors
+                  if k.startswith("input.weight_lag"))
     net = QuellNet(cfg["nfeat"], cfg["nb_bands"], cfg["input_hidden"], cfg["gru_layers"],
-                   cfg["gru_hidden"])
+                   cfg["gru_hidden"], lags)
     sd = {"norm_mean": tensors["norm.mean"], "norm_scale": tensors["norm.scale"],
           "input.weight": tensors["input.weight"], "input.bias": tensors["input.bias"],
           "gain.weight": tensors["gain.weight"], "gain.bias": tensors["gain.bias"],
           "vad.weight": tensors["vad.weight"], "vad.bias": tensors["vad.bias"]}
+    # The blob weighs frames t - n; QuellNet weighs differences x_t - x_{t-n} (see
+    # export.model_tensors): D_n = -W_n, W = W_0 - sum D_n.
+    for n in lags:
+        sd[f"lag.{n}.weight"] = -tensors[f"input.weight_lag{n}"]
+        sd["input.weight"] = sd["input.weight"] + tensors[f"input.weight_lag{n}"]
     for i in range(cfg["gru_layers"]):
         for part in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
             sd[f"grus.{i}.{part}_l0"] = tensors[f"gru{i}.{part}"]

@@ -369,7 +369,11 @@ def main():
            else "") + " |",
         f"| frames | hop {cfg['hop_us'] / 1000:g} ms, analysis window {cfg['window_hops']} hops, "
         f"{fps:.0f} frames/s at every rate; latency 2 hops = {2 * cfg['hop_us'] / 1000:g} ms |",
-        f"| network | norm -> dense tanh {cfg['input_hidden']} -> {cfg['gru_layers']} stacked GRU x "
+        f"| network | norm -> dense tanh {cfg['input_hidden']}"
+        + (" (it also sees the normalised features of frames "
+           + ", ".join(f"t−{n}" for n in cfg["input_lags"])
+           + ": lag taps, model/FORMAT.md)" if cfg.get("input_lags") else "")
+        + f" -> {cfg['gru_layers']} stacked GRU x "
         f"{cfg['gru_hidden']} -> concat ({cfg['gru_layers'] * cfg['gru_hidden']}) -> "
         f"gains sigmoid ({cfg['nb_bands']}) + voice sigmoid (1) |",
         f"| parameters | {run['parameters']:,} (blob {len(blob):,} bytes, CRC-32 {crc:08x}) |",

@@ -59,8 +59,13 @@ def tensor_record(name, arr):
 def model_tensors(model):
     """(name, array) in FORMAT.md order from a QuellNet."""
     sd = {k: v.detach().cpu().numpy().astype(np.float32) for k, v in model.state_dict().items()}
+    # Training's lag taps weigh differences, D_n (x_t - x_{t-n}); the blob weighs frames:
+    # (W + sum D_n) x_t + sum (-D_n) x_{t-n}, the same function (train.QuellNet.__init__).
+    lag_w = {n: sd[f"lag.{n}.weight"].astype(np.float64) for n in model.input_lags}
+    w0 = sd["input.weight"].astype(np.float64) + sum(lag_w.values(), np.zeros(1))
     out = [("norm.mean", sd["norm_mean"]), ("norm.scale", sd["norm_scale"]),
-           ("input.weight", sd["input.weight"]), ("input.bias", sd["input.bias"])]
+           ("input.weight", w0.astype(np.float32)), ("input.bias", sd["input.bias"])]
+    out += [(f"input.weight_lag{n}", (-w).astype(np.float32)) for n, w in lag_w.items()]
     for i in range(len(model.grus)):
         for part in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
             out.append((f"gru{i}.{part}", sd[f"grus.{i}.{part}_l0"]))
@@ -105,7 +110,7 @@ def load_checkpoint(path):
     ck = torch.load(path, map_location="cpu")
     cfg = ck["config"]
     model = QuellNet(cfg["nfeat"], cfg["nb_bands"], cfg["input_hidden"], cfg["gru_layers"],
-                     cfg["gru_hidden"])
+                     cfg["gru_hidden"], cfg.get("input_lags", ()))
     model.load_state_dict(ck["model"])
     model.eval()
     return model, cfg, ck

@@ -68,11 +68,25 @@ VAD_WEIGHT = 0.1
 class QuellNet(nn.Module):
     """The FORMAT.md network. Features in [B, T, nfeat]; gains [B, T, nb], vad [B, T]."""
 
-    def __init__(self, nfeat, nb_bands, input_hidden, gru_layers, gru_hidden):
+    def __init__(self, nfeat, nb_bands, input_hidden, gru_layers, gru_hidden, input_lags=()):
         super().__init__()
         self.register_buffer("norm_mean", torch.zeros(nfeat))
         self.register_buffer("norm_scale", torch.ones(nfeat))
         self.input = nn.Linear(nfeat, input_hidden)
+        # Lag taps (FORMAT.md `input.weight_lag{n}`): the dense layer also sees how far the
+        # normalised features moved since frame t - n, so one layer can see onsets, transients
+        # and how fast a band moves over 5-20 ms (what RNNoise's delta features give it) before
+        # the GRUs; without them the first layer sees one frame only. Trained on the difference
+        # x_t - x_{t-n}, not on x_{t-n}: neighbouring frames are nearly equal, and Adam's steps
+        # on weights of four nearly equal inputs add up (taps on the frames themselves, from
+        # zero on a trained model, raised the validation loss 5 % in 100 steps). The blob holds
+        # the same function as weights per frame (export.model_tensors converts).
+        self.input_lags = tuple(sorted(int(n) for n in input_lags))
+        self.lag = nn.ModuleDict({str(n): nn.Linear(nfeat, input_hidden, bias=False)
+                                  for n in self.input_lags})
+        for lin in self.lag.values():
+            nn.init.zeros_(lin.weight)
+        self.gru_layers = gru_layers
         self.grus = nn.ModuleList(
             nn.GRU(input_hidden if i == 0 else gru_hidden, gru_hidden, batch_first=True)
             for i in range(gru_layers))
@@ -80,19 +94,35 @@ class QuellNet(nn.Module):
         self.vad = nn.Linear(gru_layers * gru_hidden, 1)
 
     def forward(self, x, state=None):
-        h = torch.tanh(self.input((x - self.norm_mean) * self.norm_scale))
+        """state: None at a clip's start, else the list this returned for the previous chunk
+        (one tensor per GRU, then, with lag taps, the last max-lag normalised frames)."""
+        xn = (x - self.norm_mean) * self.norm_scale
+        pre = self.input(xn)
+        new_ctx = None
+        if self.input_lags:
+            L, T = self.input_lags[-1], x.shape[1]
+            # Before a clip's first frame the history holds that frame itself (no change yet), as
+            # the C engine primes its ring after a reset: zeros would read as a loud onset.
+            ctx = xn[:, :1].expand(-1, L, -1) if state is None else state[-1]
+            full = torch.cat([ctx, xn], dim=1)
+            for n in self.input_lags:
+                pre = pre + self.lag[str(n)](xn - full[:, L - n:L - n + T])
+            new_ctx = full[:, -L:]
+        h = torch.tanh(pre)
         outs, new_state = [], []
         for i, gru in enumerate(self.grus):
             h, s = gru(h, None if state is None else state[i])
             outs.append(h)
             new_state.append(s)
         c = torch.cat(outs, dim=-1)
+        if new_ctx is not None:
+            new_state.append(new_ctx)
         return torch.sigmoid(self.gain(c)), torch.sigmoid(self.vad(c)).squeeze(-1), new_state
 
 
-def macs_per_frame(nfeat, nb, ih, layers, hid):
+def macs_per_frame(nfeat, nb, ih, layers, hid, nlags=0):
     """Multiply-accumulates per frame of the network (matrix products only)."""
-    m = nfeat * ih
+    m = nfeat * ih * (1 + nlags)
     for i in range(layers):
         m += 3 * hid * ((ih if i == 0 else hid) + hid)
     return m + (nb + 1) * layers * hid
@@ -271,6 +301,10 @@ def main():
     ap.add_argument("--noise-guard", type=float, default=0.0,
                     help="extra loss weight where the predicted gain is above the target in "
                          "frames without voice activity (noise left in pauses)")
+    ap.add_argument("--input-lags", default="",
+                    help="comma-separated frame lags whose normalised features the dense layer "
+                         "also sees (e.g. 1,2,4; empty: none). With --init from a model without "
+                         "them, their weights start at zero: the same function, then trained")
     ap.add_argument("--bench", type=int, default=0, help="time this many steps and exit")
     a = ap.parse_args()
 
@@ -282,6 +316,9 @@ def main():
     F, G, V = np.ascontiguousarray(F), np.ascontiguousarray(G), np.ascontiguousarray(V)
     cfgd = dict(meta["config"])
     cfgd.update(input_hidden=a.input_hidden, gru_layers=a.gru_layers, gru_hidden=a.gru_hidden)
+    lags = tuple(int(n) for n in a.input_lags.split(",") if n.strip())
+    if lags:
+        cfgd["input_lags"] = list(lags)
     nclips, T, nfeat = F.shape
     nb = G.shape[-1]
     nval = max(1, int(nclips * a.val_frac))
@@ -293,12 +330,17 @@ def main():
     val_idx = np.arange(nclips - nval, nclips)
     chunks = T // a.seq
 
-    model = QuellNet(nfeat, nb, a.input_hidden, a.gru_layers, a.gru_hidden)
+    model = QuellNet(nfeat, nb, a.input_hidden, a.gru_layers, a.gru_hidden, lags)
     mean, scale = feature_stats(F[train_idx])
     model.norm_mean.copy_(torch.from_numpy(mean))
     model.norm_scale.copy_(torch.from_numpy(scale))
     if a.init:
-        model.load_state_dict(torch.load(a.init)["model"])
+        # strict=False only for lag taps the initial model lacks (they stay zero); anything
+        # else missing or unexpected is an error.
+        res = model.load_state_dict(torch.load(a.init)["model"], strict=False)
+        bad = [k for k in res.missing_keys if not k.startswith("lag.")] + list(res.unexpected_keys)
+        if bad:
+            raise SystemExit(f"{a.init}: does not fit this network: {bad}")
         print(f"initialised from {a.init}", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4, betas=(0.9, 0.99))
 
@@ -327,7 +369,7 @@ def main():
         os.replace(ckpath + ".tmp", ckpath)
 
     params = sum(p.numel() for p in model.parameters())
-    macs = macs_per_frame(nfeat, nb, a.input_hidden, a.gru_layers, a.gru_hidden)
+    macs = macs_per_frame(nfeat, nb, a.input_hidden, a.gru_layers, a.gru_hidden, len(lags))
     print(f"model: {params} parameters, {macs} MAC/frame = {macs * 200 / 1e6:.1f} MMAC/s at 200 "
           f"frames/s; {len(train_idx)} train clips, {nval} val clips of {T} frames", flush=True)
 

@@ -72,7 +72,15 @@ static void quell_fixture_tensor(QuellFixtureBuf *b, const char *name, uint32_t 
 
 unsigned char *quell_fixture_blob(const QuellConfig *cfg, uint32_t seed, size_t *size)
 {
+  return quell_fixture_blob_lags(cfg, seed, 0, 0.0f, size);
+}
+
+unsigned char *quell_fixture_blob_lags(const QuellConfig *cfg, uint32_t seed, uint32_t lag_mask,
+                                       float lag_scale, size_t *size)
+{
   QuellFixtureBuf b = {0};
+  uint32_t nlags = 0;
+  for (uint32_t n = 1; n <= 16; n++) nlags += (lag_mask >> n) & 1u;
   uint32_t rng = seed ? seed : 0x9e3779b9u;
   const uint32_t F = cfg->nfeat, I = cfg->input_hidden, H = cfg->gru_hidden, B = cfg->nb_bands;
   const uint32_t C = cfg->gru_layers * H;
@@ -89,13 +97,22 @@ unsigned char *quell_fixture_blob(const QuellConfig *cfg, uint32_t seed, size_t 
   quell_fixture_u32(&b, cfg->input_hidden);
   quell_fixture_u32(&b, cfg->gru_layers);
   quell_fixture_u32(&b, cfg->gru_hidden);
-  quell_fixture_u32(&b, 8 + 4 * cfg->gru_layers);
+  quell_fixture_u32(&b, 8 + nlags + 4 * cfg->gru_layers);
   quell_fixture_u32(&b, cfg->feature_flags);
   /* Features are log10 energies around -5: centre and scale them like a trained model would. */
   quell_fixture_tensor(&b, "norm.mean", F, 1, 1, 1, -5.0f, &rng);
   quell_fixture_tensor(&b, "norm.scale", F, 1, 1, 1, 0.3f, &rng);
   quell_fixture_tensor(&b, "input.weight", I, F, 2, 0, 1.0f / sqrtf((float)F), &rng);
   quell_fixture_tensor(&b, "input.bias", I, 1, 1, 0, 0.1f, &rng);
+  /* Drawn after every other tensor's generator use would change the weights of blobs without
+   * taps; a second generator keeps mask 0 byte-identical to the fixture before lag taps. */
+  uint32_t lag_rng = rng ^ 0x5bd1e995u;
+  for (uint32_t n = 1; n <= 16; n++)
+    if ((lag_mask >> n) & 1u) {
+      char nm[32];
+      snprintf(nm, sizeof nm, "input.weight_lag%u", n);
+      quell_fixture_tensor(&b, nm, I, F, 2, 0, lag_scale / sqrtf((float)F), &lag_rng);
+    }
   for (uint32_t l = 0; l < cfg->gru_layers; l++) {
     char nm[32];
     const uint32_t in = l == 0 ? I : H;

@@ -13,6 +13,12 @@
  * behaves: gains vary, nothing saturates). Returns a malloc'ed buffer and its size, or NULL. */
 unsigned char *quell_fixture_blob(const QuellConfig *cfg, uint32_t seed, size_t *size);
 
+/* The same with input lag taps (`input.weight_lag{n}`, FORMAT.md): bit n of lag_mask asks for
+ * the tap on frame t - n (n = 1..16); their weights are drawn like input.weight's, times
+ * lag_scale. Mask 0 is quell_fixture_blob. */
+unsigned char *quell_fixture_blob_lags(const QuellConfig *cfg, uint32_t seed, uint32_t lag_mask,
+                                       float lag_scale, size_t *size);
+
 /* A loaded model from a default-configuration fixture blob. Test helper: on failure it prints
  * why and exits(1), so callers need no error path. Free with quell_model_free. */
 QuellModel *quell_fixture_model(uint32_t seed);

@@ -11,7 +11,7 @@ $(QUELL_FIXTURE_BLOB): $(BUILD)/tests/quell_fixture_blob_main.o $(TEST_FIXTURE_O
 	$(CC) $(Q_LDFLAGS) -o $@ $^ $(DSP_LIBS)
 
 ENGINE_TESTS := blob engine_reconstruction engine_bad_audio engine_params train_analysis pitch features \
-  gain_smoothing engine_model_swap
+  gain_smoothing engine_model_swap net_lags
 ENGINE_TEST_BINS := $(ENGINE_TESTS:%=$(BUILD)/tests/test_%)
 
 $(ENGINE_TEST_BINS): $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_FIXTURE_OBJ) $(DSP_LIB)
