@@ -547,6 +547,38 @@ def grouped_lines(items, results, systems, group_of, heading):
     return lines
 
 
+VERSUS_METERS = (('stoi', 'STOI'), ('si_sdr', 'SI-SDR'), ('OVRL', 'OVRL'), ('BAK', 'BAK'))
+
+
+def versus_lines(items, results, system, peer, group_of, heading, with_all=True):
+    """Quell against a peer measured in the same run, on the four meters issue 20 judges by
+    (STOI, SI-SDR, DNSMOS OVRL and BAK): a row for all items, then one per value of group_of(item),
+    each naming the meters where `system` is ahead (strictly), and a closing line counting the
+    groups where it is ahead on all four. Without with_all, no row for all items. Empty when
+    either system was not run."""
+    if system not in results or peer not in results:
+        return []
+    groups = sorted({group_of(item) for item in items} - {None})
+    lines = [f'| {heading} | n | {SYSTEM_LABELS[system]} STOI / SI-SDR / OVRL / BAK | '
+             f'{SYSTEM_LABELS[peer]} STOI / SI-SDR / OVRL / BAK | ahead on |', '|---|---|---|---|---|']
+    wins = []
+    for group in (['all'] if with_all else []) + groups:
+        idx = [i for i, item in enumerate(items) if group == 'all' or group_of(item) == group]
+        means = {s: [mean([results[s][i][key] for i in idx]) for key, _ in VERSUS_METERS]
+                 for s in (system, peer)}
+        ahead = [label for (key, label), a, b in zip(VERSUS_METERS, means[system], means[peer]) if a > b]
+        if group != 'all':
+            wins.append((group, len(ahead) == len(VERSUS_METERS)))
+        cells = [' / '.join(f'{v:.3f}' if k == 'stoi' else f'{v:.2f}' for (k, _), v in zip(VERSUS_METERS, means[s]))
+                 for s in (system, peer)]
+        verdict = 'all four' if len(ahead) == len(VERSUS_METERS) else (', '.join(ahead) or 'none')
+        lines.append(f'| {group} | {len(idx)} | {cells[0]} | {cells[1]} | {verdict} |')
+    if groups:
+        lines += ['', f'Ahead on all four in {sum(w for _, w in wins)} of {len(wins)} groups'
+                  + (': ' + ', '.join(str(g) for g, w in wins if w) if any(w for _, w in wins) else '') + '.']
+    return lines
+
+
 def voice_interferer_group(item):
     """'other voices' when the item's noise recording is dominated by people talking, laughing or
     playing (its name holds one of VOICE_INTERFERER_WORDS), else
@@ -760,13 +792,20 @@ def main(argv):
             by_voices = []  # no recording of other people's voices in this set (wild48): nothing to split
         by_snr = grouped_lines(items, results, systems, lambda item: item.snr, 'SNR dB')
         by_noise = grouped_lines(items, results, systems, lambda item: item.noise, 'noise')
+        versus = []
+        if 'quell' in results and 'rnnoise01' in results:
+            versus = versus_lines(items, results, 'quell', 'rnnoise01', lambda item: item.noise, 'noise')
+            if versus:
+                versus += [''] + versus_lines(items, results, 'quell', 'rnnoise01', lambda item: item.snr,
+                                              'SNR dB', with_all=False)
         print()
         print(f'### {set_name} ({len(items)} items, {rate} Hz)')
         print('\n'.join(table))
         print()
         for heading, lines in (('By noise (STOI / SI-SDR dB / DNSMOS OVRL):', by_noise),
                                ('By input SNR (STOI / SI-SDR dB / DNSMOS OVRL):', by_snr),
-                               ('Other people\'s voices against the rest:', by_voices)):
+                               ('Other people\'s voices against the rest:', by_voices),
+                               ('Quell against RNNoise 0.1, same run (STOI / SI-SDR dB / OVRL / BAK):', versus)):
             if lines:
                 print(heading)
                 print('\n'.join(lines))
@@ -777,7 +816,7 @@ def main(argv):
             print()
         report_sets.append(dict(name=set_name, items=items, rate=rate, table=table, results=results,
                                 misaligned=misaligned, pngs=pngs, seconds=time.time() - set_started,
-                                by_snr=by_snr, by_noise=by_noise, by_voices=by_voices,
+                                by_snr=by_snr, by_noise=by_noise, by_voices=by_voices, versus=versus,
                                 clean_through=clean_through_lines(clean_through)))
         all_results[set_name] = dict(rate=rate, delays_ms=delays, summary=summaries, items=results,
                                      clean_through=clean_through)
@@ -861,6 +900,10 @@ def write_report(path, report_sets, systems, processors, args, shared, seconds):
         if r['by_voices']:
             lines += ['Noises of other people\'s voices (named ' + ', '.join(VOICE_INTERFERER_WORDS)
                       + ') against the rest (STOI / SI-SDR dB / DNSMOS OVRL):', ''] + r['by_voices'] + ['']
+        if r.get('versus'):
+            lines += ['Quell against RNNoise 0.1 measured in the same run, on the four meters issue 20 '
+                      'judges by (means; "ahead on" names the meters where Quell is strictly higher):',
+                      ''] + r['versus'] + ['']
         if r['clean_through']:
             lines += ['Speech distortion alone: the processors run on the clean references themselves '
                       '(no noise added), scored against them:', ''] + r['clean_through'] + ['']

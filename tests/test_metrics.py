@@ -143,6 +143,19 @@ rows = quell_eval.grouped_lines(items, fake, ['quell'], lambda item: item.snr, '
 check(rows[2:] == ['| -5 | 2 | 0.650 / 1.50 / 2.50 |', '| 0 | 1 | 0.900 / 4.00 / 5.00 |',
                    '| 5 | 1 | 0.700 / 2.00 / 3.00 |', '| 20 | 1 | 0.600 / 1.00 / 2.00 |'],
       f'per-SNR rows: numeric order, means over each SNR ({rows[2:]})')
+# Quell against the peer on the four meters: a row for all items, per-class rows naming where
+# Quell is strictly ahead, and the count of classes ahead on all four.
+fake['quell'] = [dict(stoi=0.8, si_sdr=12.0 + n, OVRL=3.1, BAK=3.5 - (n == 1)) for n in range(5)]
+fake['rnnoise01'] = [dict(stoi=0.8 if n == 3 else 0.7, si_sdr=10.0, OVRL=3.0, BAK=3.0) for n in range(5)]
+rows = quell_eval.versus_lines(items, fake, 'quell', 'rnnoise01', lambda item: item.noise, 'noise')
+check(rows[2] == '| all | 5 | 0.800 / 14.00 / 3.10 / 3.30 | 0.720 / 10.00 / 3.00 / 3.00 | all four |'
+      and rows[3] == '| dog_bark | 3 | 0.800 / 14.00 / 3.10 / 3.50 | 0.700 / 10.00 / 3.00 / 3.00 | all four |'
+      and rows[4] == '| gun_shot | 1 | 0.800 / 15.00 / 3.10 / 3.50 | 0.800 / 10.00 / 3.00 / 3.00 | SI-SDR, OVRL, BAK |'
+      and rows[5] == '| siren | 1 | 0.800 / 13.00 / 3.10 / 2.50 | 0.700 / 10.00 / 3.00 / 3.00 | STOI, SI-SDR, OVRL |'
+      and rows[-1] == 'Ahead on all four in 1 of 3 groups: dog_bark.',
+      f'versus rows: means, strict wins named, classes counted ({rows})')
+check(quell_eval.versus_lines(items, {'quell': fake['quell']}, 'quell', 'rnnoise01',
+                              lambda item: item.noise, 'noise') == [], 'versus: nothing without the peer')
 picks = [i.name for i in quell_eval.pick_transient_items(items, ('dog_bark', 'gun_shot', 'jackhammer'))]
 check(picks == ['w002', 'w003'], f'spectrogram picks: one item per transient class present, SNR nearest 5 dB ({picks})')
 
