@@ -313,6 +313,10 @@ def main():
     for k, st in enumerate(chain):
         fa, ff = st["args"], st["final"] or {}
         start = "from scratch" if k == 0 else f"from `{chain[k - 1]['run']}`'s weights with --init"
+        lags = st["config"].get("input_lags") or []
+        if lags and not (k and chain[k - 1]["config"].get("input_lags")):
+            start += (", adding the lag taps on frames " + ", ".join(f"t−{n}" for n in lags)
+                      + (" (zero at the start)" if k else ""))
         stage_rows.append(
             f"| stage {k + 1} of {len(chain) + 1} (`{st['run']}`, {start}; the rows above are the "
             f"last stage) | {st['steps']} steps x {fa['batch']} clips, seed "

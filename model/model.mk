@@ -24,6 +24,10 @@ TRAIN_CKPT_EVERY ?= 100
 # schedule at half the peak learning rate and another batch order (seed + 2). Recipe 8's data is
 # wider than the first stage's 3.2 passes could fit (its validation loss still fell 0.004 in
 # the last 100 steps); see model/HISTORY.md for what the longer run bought on each dev set.
+# Stage 1b adds the lag taps (model/FORMAT.md): the dense layer also sees frames t-1, t-2 and
+# t-4, their weights starting at zero on the first stage's network (the same function, then
+# trained); the last stage keeps them.
+TRAIN_LAGS ?= 1,2,4
 TRAIN_LONG_STEPS ?= 1400
 TRAIN_LONG_LR    ?= 1e-3
 TRAIN_LONG_RUN   := $(TRAIN_RUN)-long
@@ -68,11 +72,11 @@ train: $(DSP_SO)
 	  $(if $(TRAIN_RESUME),--resume)
 	QUELL_DSP_LIB=$(DSP_SO) $(TRAIN_NICE) $(PYTHON) model/train.py --cache $(TRAIN_CACHE) \
 	  --run $(TRAIN_LONG_RUN) --seed $$(($(TRAIN_SEED) + 2)) --init model/checkpoints/$(TRAIN_RUN).pt \
-	  --steps $(TRAIN_LONG_STEPS) --lr $(TRAIN_LONG_LR) --ckpt-every $(TRAIN_CKPT_EVERY) \
+	  --steps $(TRAIN_LONG_STEPS) --lr $(TRAIN_LONG_LR) --input-lags $(TRAIN_LAGS) --ckpt-every $(TRAIN_CKPT_EVERY) \
 	  $(if $(TRAIN_RESUME),--resume)
 	QUELL_DSP_LIB=$(DSP_SO) $(TRAIN_NICE) $(PYTHON) model/train.py --cache $(TRAIN_CACHE) \
 	  --run $(TRAIN_GUARD_RUN) --seed $$(($(TRAIN_SEED) + 1)) --init model/checkpoints/$(TRAIN_LONG_RUN).pt \
-	  --steps $(TRAIN_GUARD_STEPS) --lr $(TRAIN_GUARD_LR) --speech-guard $(TRAIN_GUARD) --guard-voiced \
+	  --steps $(TRAIN_GUARD_STEPS) --lr $(TRAIN_GUARD_LR) --input-lags $(TRAIN_LAGS) --speech-guard $(TRAIN_GUARD) --guard-voiced \
 	  --spec-weight $(TRAIN_GUARD_SPEC) --stoi-weight $(TRAIN_GUARD_STOI) \
 	  --target-power $(TRAIN_GUARD_TARGET_POWER) --sdr-weight $(TRAIN_GUARD_SDR) \
 	  --ckpt-every $(TRAIN_CKPT_EVERY) \
@@ -90,7 +94,7 @@ $(BUILD)/tests/features_dump: $(BUILD)/tests/features_dump.o $(DSP_LIB)
 	$(CC) $(Q_LDFLAGS) -o $@ $^ $(DSP_LIBS)
 
 CHECK_PROGS   += $(BUILD)/tests/test_golden
-CHECK_SCRIPTS += tests/test_features_py.sh tests/test_train_loss.py
+CHECK_SCRIPTS += tests/test_features_py.sh tests/test_train_loss.py tests/test_train_lags.py
 CHECK_DEPS    += $(BUILD)/tests/features_dump $(DSP_SO)
 
 # Generalisation check on speech and noise held out of training and outside dev/ (needs the
