@@ -32,6 +32,17 @@ static int quell_test_refused(const unsigned char *blob, size_t size, const char
   return strstr(err, expect) != NULL && strchr(err, '\n') == NULL;
 }
 
+/* A copy of blob (in c) with the record at rec renamed: refused with `expect`? */
+static int quell_test_renamed_refused(unsigned char *c, const unsigned char *blob, size_t size,
+                                      size_t rec, const char *name, const char *expect)
+{
+  memcpy(c, blob, size);
+  memset(c + rec, 0, 32);
+  snprintf((char *)c + rec, 32, "%s", name);
+  quell_fixture_blob_fix_crc(c, size);
+  return quell_test_refused(c, size, expect);
+}
+
 static void quell_test_run(const QuellModel *m, const float *feat, uint32_t F, float *gains,
                            float *vad)
 {
@@ -135,28 +146,20 @@ int main(void)
   c[rec + 40] ^= 1; /* columns F -> F ^ 1 */
   quell_fixture_blob_fix_crc(c, sl);
   QUELL_CHECK(quell_test_refused(c, sl, "input.weight_lag2' has shape"), "misshapen lag tap");
-  memcpy(c, lag, sl);
-  snprintf((char *)c + rec, 32, "input.weight_lag17");
-  quell_fixture_blob_fix_crc(c, sl);
-  QUELL_CHECK(quell_test_refused(c, sl, "unknown tensor 'input.weight_lag17'"), "lag 17");
-  memcpy(c, lag, sl);
-  snprintf((char *)c + rec, 32, "input.weight_lag1");
-  quell_fixture_blob_fix_crc(c, sl);
-  QUELL_CHECK(quell_test_refused(c, sl, "appears twice"), "lag tap twice");
-  memcpy(c, lag, sl);
-  snprintf((char *)c + rec, 32, "input.weight_lag0");
-  quell_fixture_blob_fix_crc(c, sl);
-  QUELL_CHECK(quell_test_refused(c, sl, "unknown tensor"), "lag 0");
+  QUELL_CHECK(quell_test_renamed_refused(c, lag, sl, rec, "input.weight_lag17",
+                                         "unknown tensor 'input.weight_lag17'"), "lag 17");
+  QUELL_CHECK(quell_test_renamed_refused(c, lag, sl, rec, "input.weight_lag1", "appears twice"),
+              "lag tap twice");
+  QUELL_CHECK(quell_test_renamed_refused(c, lag, sl, rec, "input.weight_lag0", "unknown tensor"),
+              "lag 0");
   memcpy(c, lag, sl);
   c[56] = (unsigned char)(8 + 16 + 4 * cfg.gru_layers + 1);
   quell_fixture_blob_fix_crc(c, sl);
   QUELL_CHECK(quell_test_refused(c, sl, "tensors, configuration needs"), "too many records");
   /* A required tensor renamed into a tap: the count fits, the required one is missing. */
-  memcpy(c, lag, sl);
-  rec = quell_test_record(lag, sl, "input.weight");
-  snprintf((char *)c + rec, 32, "input.weight_lag3");
-  quell_fixture_blob_fix_crc(c, sl);
-  QUELL_CHECK(quell_test_refused(c, sl, "lacks tensor 'input.weight'"), "required tensor missing");
+  QUELL_CHECK(quell_test_renamed_refused(c, lag, sl, quell_test_record(lag, sl, "input.weight"),
+                                         "input.weight_lag3", "lacks tensor 'input.weight'"),
+              "required tensor missing");
   free(c);
 
   quell_model_free(m0);
