@@ -320,13 +320,22 @@ static void bench_lv2_close(BenchLv2 *l)
 }
 
 /* --- model -------------------------------------------------------------------------------- */
-static long bench_param_count(const QuellConfig *c)
+/* Every float the blob's tensor records hold (normalisation included), read from the validated
+ * blob itself, so optional tensors (lag taps) count whenever a blob has them. */
+static long bench_param_count(const unsigned char *blob, size_t size)
 {
-  const long F = c->nfeat, I = c->input_hidden, H = c->gru_hidden, L = c->gru_layers,
-             B = c->nb_bands, C = L * H;
-  long n = 2 * F + I * F + I;
-  for (long l = 0; l < L; l++) n += 3 * H * (l ? H : I) + 3 * H * H + 6 * H;
-  return n + B * C + B + C + 1;
+  const unsigned char *p = blob + 56;
+  const unsigned long count = p[0] | p[1] << 8 | (unsigned long)p[2] << 16 | (unsigned long)p[3] << 24;
+  size_t pos = 64;
+  long n = 0;
+  for (unsigned long t = 0; t < count && pos + 48 <= size; t++) {
+    const unsigned char *r = blob + pos + 36;
+    const long rows = r[0] | r[1] << 8 | (long)r[2] << 16 | (long)r[3] << 24;
+    const long cols = r[4] | r[5] << 8 | (long)r[6] << 16 | (long)r[7] << 24;
+    n += rows * cols;
+    pos += 48 + 4 * (size_t)(rows * cols);
+  }
+  return n;
 }
 
 static unsigned char *bench_read_file(const char *path, size_t *size)
@@ -661,7 +670,7 @@ static void bench_memory_table(const Bench *b, BenchLilv *h)
     printf("weights: %s; %u bands, dense %u, %u x GRU %u: %ld parameters, blob %zu bytes, "
            "loaded model %zu bytes\n\n",
            b->model_path ? b->model_path : "fixture blob, default config", cfg.nb_bands,
-           cfg.input_hidden, cfg.gru_layers, cfg.gru_hidden, bench_param_count(&cfg),
+           cfg.input_hidden, cfg.gru_layers, cfg.gru_hidden, bench_param_count(b->blob, b->blob_size),
            b->blob_size, m1 - m0);
     quell_model_free(m);
   }
@@ -834,7 +843,7 @@ int main(int argc, char **argv)
   quell_train_model_config(b.model, &cfg);
   printf("# Quell benchmark\n\nmodel: %s (%ld parameters, %zu-byte blob)\n",
          b.model_path ? b.model_path : "fixture blob of the default config (random weights)",
-         bench_param_count(&cfg), b.blob_size);
+         bench_param_count(b.blob, b.blob_size), b.blob_size);
 
   BenchLilv h = {0};
   const int have_lv2 = bench_lilv_open(&h, b.bundle) == 0;
