@@ -86,7 +86,6 @@ class QuellNet(nn.Module):
                                   for n in self.input_lags})
         for lin in self.lag.values():
             nn.init.zeros_(lin.weight)
-        self.gru_layers = gru_layers
         self.grus = nn.ModuleList(
             nn.GRU(input_hidden if i == 0 else gru_hidden, gru_hidden, batch_first=True)
             for i in range(gru_layers))
