@@ -1,6 +1,6 @@
 /* quell-fixture-blob OUT.qwb [seed [lag-mask]] — writes a valid random-weight blob with the
  * default configuration, for tests and fixture bundles (never shipped). lag-mask: bit n asks for
- * the input lag tap on frame t - n (0x16: taps 1, 2 and 4, as the shipped network has). */
+ * the input lag tap on frame t - n (0x10116: taps 1, 2, 4, 8 and 16, as the shipped network has). */
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -493,11 +493,11 @@ int main(int argc, char **argv) {
   {
     /* Two fixture blobs for the swaps, by the fixture tool (this test must not link the engine
      * and its OpenBLAS: it loads the pthread variant itself); the second has input lag taps
-     * 1, 2, 4 like the shipped network, so swaps change the network's shape and run() goes
+     * 1, 2, 4, 8, 16 like the shipped network, so swaps change the network's shape and run() goes
      * through the taps. */
     char dir[] = "/tmp/quell-rt-swap-XXXXXX", cmd[900];
     if (!mkdtemp(dir)) test_lv2_host_die("mkdtemp failed");
-    snprintf(cmd, sizeof cmd, "%s/tests/quell-fixture-blob %s/a.qwb 500 && %s/tests/quell-fixture-blob %s/b.qwb 501 0x16",
+    snprintf(cmd, sizeof cmd, "%s/tests/quell-fixture-blob %s/a.qwb 500 && %s/tests/quell-fixture-blob %s/b.qwb 501 0x10116",
              test_lv2_host_build_dir(), dir, test_lv2_host_build_dir(), dir);
     if (system(cmd) != 0) test_lv2_host_die("%s failed", cmd);
     for (u = 0; u < 2; ++u) test_lv2_swaps(world, uris[u], &s, dir);
