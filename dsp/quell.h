@@ -66,6 +66,9 @@ QUELL_API uint32_t quell_model_crc(const QuellModel *model);
 /* The blob's info text (format 3, model/FORMAT.md): "key=value" lines such as adapted_from=
  * (the base model's CRC), noise_seconds=, date=; "" when the blob has none. Never NULL. */
 QUELL_API const char *quell_model_info(const QuellModel *model);
+/* How many weights the model holds (every tensor: normalisation, dense layer and its lag taps,
+ * GRUs, heads): what benchmarks and cards quote as its size. 0 for NULL. */
+QUELL_API size_t quell_model_parameter_count(const QuellModel *model);
 
 /* True if the engine can run natively at this rate (16 kHz..192 kHz). */
 QUELL_API int quell_rate_supported(double rate);

@@ -320,24 +320,6 @@ static void bench_lv2_close(BenchLv2 *l)
 }
 
 /* --- model -------------------------------------------------------------------------------- */
-/* Every float the blob's tensor records hold (normalisation included), read from the validated
- * blob itself, so optional tensors (lag taps) count whenever a blob has them. */
-static long bench_param_count(const unsigned char *blob, size_t size)
-{
-  const unsigned char *p = blob + 56;
-  const unsigned long count = p[0] | p[1] << 8 | (unsigned long)p[2] << 16 | (unsigned long)p[3] << 24;
-  size_t pos = 64;
-  long n = 0;
-  for (unsigned long t = 0; t < count && pos + 48 <= size; t++) {
-    const unsigned char *r = blob + pos + 36;
-    const long rows = r[0] | r[1] << 8 | (long)r[2] << 16 | (long)r[3] << 24;
-    const long cols = r[4] | r[5] << 8 | (long)r[6] << 16 | (long)r[7] << 24;
-    n += rows * cols;
-    pos += 48 + 4 * (size_t)(rows * cols);
-  }
-  return n;
-}
-
 static unsigned char *bench_read_file(const char *path, size_t *size)
 {
   FILE *f = fopen(path, "rb");
@@ -667,10 +649,10 @@ static void bench_memory_table(const Bench *b, BenchLilv *h)
     const size_t m1 = bench_heap_bytes();
     QuellConfig cfg;
     quell_train_model_config(b->model, &cfg);
-    printf("weights: %s; %u bands, dense %u, %u x GRU %u: %ld parameters, blob %zu bytes, "
+    printf("weights: %s; %u bands, dense %u, %u x GRU %u: %zu parameters, blob %zu bytes, "
            "loaded model %zu bytes\n\n",
            b->model_path ? b->model_path : "fixture blob, default config", cfg.nb_bands,
-           cfg.input_hidden, cfg.gru_layers, cfg.gru_hidden, bench_param_count(b->blob, b->blob_size),
+           cfg.input_hidden, cfg.gru_layers, cfg.gru_hidden, quell_model_parameter_count(b->model),
            b->blob_size, m1 - m0);
     quell_model_free(m);
   }
@@ -841,9 +823,9 @@ int main(int argc, char **argv)
   if (b.model_path) setenv("QUELL_MODEL", b.model_path, 1);
   QuellConfig cfg;
   quell_train_model_config(b.model, &cfg);
-  printf("# Quell benchmark\n\nmodel: %s (%ld parameters, %zu-byte blob)\n",
+  printf("# Quell benchmark\n\nmodel: %s (%zu parameters, %zu-byte blob)\n",
          b.model_path ? b.model_path : "fixture blob of the default config (random weights)",
-         bench_param_count(b.blob, b.blob_size), b.blob_size);
+         quell_model_parameter_count(b.model), b.blob_size);
 
   BenchLilv h = {0};
   const int have_lv2 = bench_lilv_open(&h, b.bundle) == 0;

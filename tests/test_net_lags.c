@@ -102,6 +102,16 @@ int main(void)
   QUELL_CHECK(memcmp(g0, g1, sizeof(float) * T * B) == 0 && memcmp(v0, v1, sizeof v0) == 0,
               "zero lag taps changed the output (max %g)", quell_test_maxdiff(g0, g1, (size_t)T * B));
 
+  /* The parameter count (what bench and cards quote) counts every tap: three of I x F more,
+   * and every float of the plain blob's records (the blob minus header, CRC and 48-byte record
+   * heads: 16 records with the default two GRU layers). */
+  QUELL_CHECK(quell_model_parameter_count(mz) == quell_model_parameter_count(m0) + 3u * I * F,
+              "parameter count %zu with 3 taps vs %zu without", quell_model_parameter_count(mz),
+              quell_model_parameter_count(m0));
+  QUELL_CHECK(quell_model_parameter_count(m0) * 4 == s0 - 64 - 4 - 16 * 48,
+              "parameter count %zu vs a %zu-byte blob", quell_model_parameter_count(m0), s0);
+  QUELL_CHECK(quell_model_parameter_count(NULL) == 0, "parameter count of NULL");
+
   /* Non-zero taps: a different network, still bounded. */
   QuellModel *ml = quell_test_load(lag, sl);
   quell_test_run(ml, feat, F, g1, v1);
