@@ -177,6 +177,9 @@ void quell_report_voice(QuellReport *r, int64_t frame, float prob) {
 
 /* --- drawing --------------------------------------------------------------------------------- */
 
+/* The ERB-rate scale (Glasberg & Moore 1990), as dsp/quell_bands.c spaces the engine's bands.
+ * Written out here, not shared: quell-process is a host that loads the built plugin and links
+ * no engine code, so what it measures is the plugin a DAW would load. */
 static double quell_report_erb(double hz) { return 21.4 * log10(1.0 + 0.00437 * hz); }
 static double quell_report_erb_inv(double erb) { return (pow(10.0, erb / 21.4) - 1.0) / 0.00437; }
 
