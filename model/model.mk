@@ -16,9 +16,10 @@ TRAIN_CACHE  := model/cache/train
 TRAIN_RESUME ?=
 # Validation loss and a checkpoint every 100 steps: each validation pass over the held-out clips
 # costs several seconds, and it never changes the weights (a second stage run with 25 and with
-# 100 exported byte-identical blobs), so fewer passes keep `make train` short (about 95 min on an idle 2-core machine with
-# stage 1b: feature cache ~10, stage 1 ~32, stage 1b ~32, last stage ~12, measured piecewise on
-# 2026-12-07; a fresh-machine run end to end has not been timed with stage 1b).
+# 100 exported byte-identical blobs), so fewer passes keep `make train` short: about 95 min on
+# the 2-core machine (feature cache ~10, stage 1 ~32, stage 1b with five lag taps ~38, last
+# stage ~13, measured piecewise on 2026-12-07; a fresh-machine run end to end has not been timed
+# with stage 1b).
 TRAIN_CKPT_EVERY ?= 100
 # Stage 1b: the first stage's weights trained on for as many steps again, under a fresh cosine
 # schedule at half the peak learning rate and another batch order (seed + 2). Recipe 8's data is
