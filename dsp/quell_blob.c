@@ -351,19 +351,15 @@ void quell_model_free(QuellModel *model)
 uint32_t quell_model_crc(const QuellModel *model) { return model ? model->crc : 0u; }
 const char *quell_model_info(const QuellModel *model) { return model && model->info ? model->info : ""; }
 
-static size_t quell_tensor_size(const QuellTensor *t) { return (size_t)t->rows * t->cols; }
-
+/* From the loader's own slot table, so a tensor added to the format is counted with no second list;
+ * optional slots (lag taps) count when the blob had them. quell_blob_slots only writes `slots`. */
 size_t quell_model_parameter_count(const QuellModel *model)
 {
   if (!model) return 0;
-  size_t n = quell_tensor_size(&model->norm_mean) + quell_tensor_size(&model->norm_scale) +
-             quell_tensor_size(&model->input_weight) + quell_tensor_size(&model->input_bias) +
-             quell_tensor_size(&model->gain_weight) + quell_tensor_size(&model->gain_bias) +
-             quell_tensor_size(&model->vad_weight) + quell_tensor_size(&model->vad_bias);
-  for (uint32_t lag = 1; lag <= QUELL_MAX_INPUT_LAG; lag++)
-    if (model->input_lag[lag].data) n += quell_tensor_size(&model->input_lag[lag]);
-  for (uint32_t l = 0; l < model->cfg.gru_layers; l++)
-    n += quell_tensor_size(&model->gru_weight_ih[l]) + quell_tensor_size(&model->gru_weight_hh[l]) +
-         quell_tensor_size(&model->gru_bias_ih[l]) + quell_tensor_size(&model->gru_bias_hh[l]);
+  QuellBlobSlot slots[QUELL_MAX_SLOTS];
+  const int nslots = quell_blob_slots((QuellModel *)model, slots);
+  size_t n = 0;
+  for (int i = 0; i < nslots; i++)
+    if (slots[i].dst->data) n += (size_t)slots[i].dst->rows * slots[i].dst->cols;
   return n;
 }
